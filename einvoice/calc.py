@@ -56,7 +56,7 @@ def compute_vat_breakdown(invoice, exemption_reasons=None):
         rates.setdefault(key, adjustment.vat_rate)
     breakdown = []
     for key, base in taxable.items():
-        category, rate = key
+        category, _rate = key
         rate_value = rates[key] if rates[key] is not None else ZERO
         base = round_amount(base)
         if category in (VatCategory.STANDARD, VatCategory.ZERO_RATED, "L", "M"):

@@ -15,7 +15,7 @@ UNIT_PRICE_DECIMALS = 6
 RATE_DECIMALS = 2
 MAX_DIGITS = 19
 
-_EXPONENTS = {n: Decimal(1).scaleb(-n) for n in range(0, 8)}
+_EXPONENTS = {n: Decimal(1).scaleb(-n) for n in range(8)}
 
 
 def to_decimal(value, term=""):
