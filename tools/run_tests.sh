@@ -49,7 +49,12 @@ else
   db="einvoice_test_$(date +%s)_$$"
   log=$(mktemp)
   echo "Installing $addons with --test-enable in a fresh database $db"
-  "${odoo_cmd[@]}" -c odoo.conf -d "$db" -i "$addons" --test-enable --stop-after-init \
+  addons_path="$(pwd)/addons"
+  # A source install keeps Odoo's own addons beside odoo-bin.
+  if [ -n "${ODOO_BIN:-}" ] && [ -d "$(dirname "$ODOO_BIN")/addons" ]; then
+    addons_path="$(cd "$(dirname "$ODOO_BIN")" && pwd)/addons,$addons_path"
+  fi
+  "${odoo_cmd[@]}" -c odoo.conf --addons-path="$addons_path" -d "$db" -i "$addons" --test-enable --stop-after-init \
     --http-interface=127.0.0.1 --http-port="${ODOO_TEST_PORT:-18069}" --log-level=test \
     --db_host="${PGHOST:-127.0.0.1}" --db_user="${PGUSER:-odoo}" 2>&1 | tee "$log"
   odoo_rc=${PIPESTATUS[0]}
