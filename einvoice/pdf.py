@@ -1,0 +1,491 @@
+"""Factur-X PDF/A-3: embed the CII XML into a PDF, and extract it from any Factur-X / ZUGFeRD PDF.
+
+What a Factur-X PDF needs (Factur-X 1.08 §6, PDF/A-3 = ISO 19005-3), and
+what :func:`embed_xml` writes:
+
+- the XML as the embedded file ``factur-x.xml`` (``/Subtype /text#2Fxml``,
+  ``/Params`` with ``/ModDate``, ``/CreationDate``, ``/Size``, ``/CheckSum``),
+  its file specification with ``/F``, ``/UF``, ``/Desc`` and
+  ``/AFRelationship``, listed in the ``/Names /EmbeddedFiles`` tree *and* in
+  the catalog's ``/AF`` array;
+- XMP metadata with ``pdfaid:part 3`` / ``conformance B``, the PDF/A
+  extension schema that declares the ``fx`` properties, and
+  ``fx:ConformanceLevel`` matching BT-24; Info dictionary and XMP agree;
+- an ``/OutputIntents`` entry ``/GTS_PDFA1`` with an sRGB ICC profile;
+- a trailer ``/ID``; no encryption, no JavaScript, every font embedded
+  (a base PDF that breaks one of these is refused with a clear error,
+  because the result could not be PDF/A).
+
+pypdf writes the objects; the ICC profile comes from Pillow, so nothing
+is read from the machine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+
+from lxml import etree
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+    create_string_object,
+)
+
+from . import __version__
+from .errors import ModelError, ParseError
+from .profiles import FACTURX_CONFORMANCE_LEVEL, Profile
+
+MAX_PDF_BYTES = 50 * 1024 * 1024
+FACTURX_FILENAME = "factur-x.xml"
+#: Names of the invoice XML in Factur-X, ZUGFeRD 1/2 and XRechnung PDFs.
+INVOICE_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")  # compared lower-case
+FX_NAMESPACE = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+
+#: Default AFRelationship per profile (Factur-X §6.2.2, French profile rules).
+DEFAULT_RELATIONSHIP = {
+    Profile.MINIMUM: "Data",
+    Profile.BASIC_WL: "Data",
+    Profile.BASIC: "Alternative",
+    Profile.EN16931: "Alternative",
+    Profile.EXTENDED: "Alternative",
+    Profile.EXTENDED_CTC_FR: "Alternative",
+}
+RELATIONSHIPS = ("Data", "Alternative", "Source")
+
+
+def is_pdf(data):
+    return bytes(data[:1024]).lstrip().startswith(b"%PDF-")
+
+
+def _read(pdf, source="PDF"):
+    if len(pdf) > MAX_PDF_BYTES:
+        raise ParseError(f"{source}: {len(pdf)} bytes is over the {MAX_PDF_BYTES} bytes limit for a PDF")
+    if not is_pdf(pdf):
+        raise ParseError(f"{source}: this is not a PDF file")
+    try:
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        if reader.is_encrypted:
+            raise ParseError(f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)")
+        _ = reader.trailer["/Root"]
+        _ = len(reader.pages)
+    except (PyPdfError, KeyError, ValueError) as exc:
+        if b"/Encrypt" in pdf:
+            raise ParseError(
+                f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)"
+            ) from exc
+        raise ParseError(f"{source}: unreadable PDF ({exc})") from exc
+    return reader
+
+
+# --- extraction -----------------------------------------------------------------
+
+
+def _filespecs(reader):
+    """Yield (name, filespec dict) of every embedded file: Names tree, /AF, page annotations."""
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else None
+    if names is not None and "/EmbeddedFiles" in names:
+        yield from _name_tree(names["/EmbeddedFiles"].get_object())
+    for spec in root.get("/AF", ArrayObject()) or ():
+        spec = spec.get_object()
+        yield str(spec.get("/UF") or spec.get("/F") or ""), spec
+    for page in reader.pages:
+        for annot in page.get("/Annots", ArrayObject()) or ():
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/FileAttachment" and "/FS" in annot:
+                spec = annot["/FS"].get_object()
+                yield str(spec.get("/UF") or spec.get("/F") or ""), spec
+
+
+def _name_tree(node, depth=0):
+    if depth > 32:
+        return
+    entries = node.get("/Names", ArrayObject())
+    for i in range(0, len(entries) - 1, 2):
+        spec = entries[i + 1].get_object()
+        yield str(entries[i]), spec
+    for kid in node.get("/Kids", ArrayObject()):
+        yield from _name_tree(kid.get_object(), depth + 1)
+
+
+def _file_bytes(spec):
+    ef = spec.get("/EF")
+    if ef is None:
+        return None
+    ef = ef.get_object()
+    stream = ef.get("/UF") or ef.get("/F")
+    return stream.get_object().get_data() if stream is not None else None
+
+
+def extract_xml(pdf):
+    """The invoice XML embedded in a Factur-X / ZUGFeRD / XRechnung PDF: ``(filename, bytes)``."""
+    reader = _read(pdf)
+    seen = []
+    for name, spec in _filespecs(reader):
+        seen.append(name)
+        if name.lower() in INVOICE_XML_NAMES:
+            data = _file_bytes(spec)
+            if data:
+                return name, data
+    if seen:
+        listed = ", ".join(sorted(set(filter(None, seen))))
+        raise ParseError(f"PDF: no invoice XML embedded (expected factur-x.xml); the PDF holds: {listed}")
+    raise ParseError("PDF: no invoice XML embedded (expected factur-x.xml); the PDF has no attachment at all")
+
+
+# --- checks on the base PDF -----------------------------------------------------------
+
+
+def _walk_fonts(resources, found, seen):
+    if resources is None:
+        return
+    resources = resources.get_object()
+    fonts = resources.get("/Font")
+    if fonts is not None:
+        for key, font in fonts.get_object().items():
+            font = font.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            found.append((str(font.get("/BaseFont", key)), font))
+            if font.get("/Subtype") == "/Type3":
+                _walk_fonts(font.get("/Resources"), found, seen)
+    xobjects = resources.get("/XObject")
+    if xobjects is not None:
+        for xobject in xobjects.get_object().values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form" and id(xobject) not in seen:
+                seen.add(id(xobject))
+                _walk_fonts(xobject.get("/Resources"), found, seen)
+
+
+def _is_embedded(font):
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":
+        return True
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        if not descendants:
+            return False
+        font = descendants.get_object()[0].get_object()
+    descriptor = font.get("/FontDescriptor")
+    if descriptor is None:
+        return False
+    descriptor = descriptor.get_object()
+    return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def unembedded_fonts(reader):
+    found, seen = [], set()
+    for page in reader.pages:
+        _walk_fonts(page.get("/Resources"), found, seen)
+    return sorted({name.lstrip("/") for name, font in found if not _is_embedded(font)})
+
+
+def _has_javascript(reader):
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        return True
+    action = root.get("/OpenAction")
+    if (
+        action is not None
+        and isinstance(action.get_object(), DictionaryObject)
+        and action.get_object().get("/S") == "/JavaScript"
+    ):
+        return True
+    for page in reader.pages:
+        if "/AA" in page:
+            return True
+        for annot in page.get("/Annots", ArrayObject()) or ():
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if action is not None and action.get_object().get("/S") == "/JavaScript":
+                return True
+    return "/AA" in root
+
+
+# --- embedding ------------------------------------------------------------------------
+
+
+def _pdf_date(moment):
+    text = moment.strftime("D:%Y%m%d%H%M%S")
+    offset = moment.strftime("%z") or "+0000"
+    return f"{text}{offset[:3]}'{offset[3:]}'"
+
+
+def _xmp(profile, metadata, moment):
+    """The XMP packet: PDF/A-3B identification, Dublin Core, and the Factur-X extension schema."""
+    ns = {
+        "x": "adobe:ns:meta/",
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "dc": "http://purl.org/dc/elements/1.1/",
+        "xmp": "http://ns.adobe.com/xap/1.0/",
+        "pdf": "http://ns.adobe.com/pdf/1.3/",
+        "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+        "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+        "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+        "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+        "fx": FX_NAMESPACE,
+    }
+
+    def q(prefix, name):
+        return f"{{{ns[prefix]}}}{name}"
+
+    stamp = moment.isoformat(timespec="seconds")
+    xmpmeta = etree.Element(q("x", "xmpmeta"), nsmap={"x": ns["x"]})
+    rdf = etree.SubElement(xmpmeta, q("rdf", "RDF"), nsmap={"rdf": ns["rdf"]})
+
+    def description(prefixes):
+        return etree.SubElement(
+            rdf, q("rdf", "Description"), {q("rdf", "about"): ""}, nsmap={p: ns[p] for p in prefixes}
+        )
+
+    ident = description(["pdfaid"])
+    etree.SubElement(ident, q("pdfaid", "part")).text = "3"
+    etree.SubElement(ident, q("pdfaid", "conformance")).text = "B"
+
+    dc = description(["dc"])
+    title = etree.SubElement(etree.SubElement(dc, q("dc", "title")), q("rdf", "Alt"))
+    etree.SubElement(
+        title, q("rdf", "li"), {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"}
+    ).text = metadata["title"]
+    creator = etree.SubElement(etree.SubElement(dc, q("dc", "creator")), q("rdf", "Seq"))
+    etree.SubElement(creator, q("rdf", "li")).text = metadata["author"]
+    desc = etree.SubElement(etree.SubElement(dc, q("dc", "description")), q("rdf", "Alt"))
+    etree.SubElement(desc, q("rdf", "li"), {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"}).text = metadata[
+        "subject"
+    ]
+
+    basic = description(["xmp", "pdf"])
+    etree.SubElement(basic, q("xmp", "CreatorTool")).text = metadata["creator"]
+    etree.SubElement(basic, q("xmp", "CreateDate")).text = stamp
+    etree.SubElement(basic, q("xmp", "ModifyDate")).text = stamp
+    etree.SubElement(basic, q("xmp", "MetadataDate")).text = stamp
+    etree.SubElement(basic, q("pdf", "Producer")).text = metadata["producer"]
+
+    # The PDF/A extension schema declaring the fx properties (PDF/A requires custom properties to be declared).
+    ext = description(["pdfaExtension", "pdfaSchema", "pdfaProperty"])
+    schemas = etree.SubElement(etree.SubElement(ext, q("pdfaExtension", "schemas")), q("rdf", "Bag"))
+    schema = etree.SubElement(schemas, q("rdf", "li"), {q("rdf", "parseType"): "Resource"})
+    etree.SubElement(schema, q("pdfaSchema", "schema")).text = "Factur-X PDFA Extension Schema"
+    etree.SubElement(schema, q("pdfaSchema", "namespaceURI")).text = FX_NAMESPACE
+    etree.SubElement(schema, q("pdfaSchema", "prefix")).text = "fx"
+    properties = etree.SubElement(etree.SubElement(schema, q("pdfaSchema", "property")), q("rdf", "Seq"))
+    for name, text in (
+        ("DocumentFileName", "The name of the embedded XML document"),
+        ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
+        ("Version", "The actual version of the standard applying to the embedded XML document"),
+        ("ConformanceLevel", "The conformance level of the embedded XML document"),
+    ):
+        prop = etree.SubElement(properties, q("rdf", "li"), {q("rdf", "parseType"): "Resource"})
+        etree.SubElement(prop, q("pdfaProperty", "name")).text = name
+        etree.SubElement(prop, q("pdfaProperty", "valueType")).text = "Text"
+        etree.SubElement(prop, q("pdfaProperty", "category")).text = "external"
+        etree.SubElement(prop, q("pdfaProperty", "description")).text = text
+
+    fx = description(["fx"])
+    etree.SubElement(fx, q("fx", "DocumentType")).text = "INVOICE"
+    etree.SubElement(fx, q("fx", "DocumentFileName")).text = FACTURX_FILENAME
+    etree.SubElement(fx, q("fx", "Version")).text = "1.0"
+    etree.SubElement(fx, q("fx", "ConformanceLevel")).text = FACTURX_CONFORMANCE_LEVEL[profile]
+
+    body = etree.tostring(xmpmeta, encoding="utf-8")
+    return b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body + b'\n<?xpacket end="w"?>'
+
+
+def srgb_icc_profile():
+    """An sRGB ICC profile made by Pillow's LittleCMS binding."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _metadata_from_xml(xml):
+    """Title and subject from the invoice itself (BT-1, BT-27), for Info and XMP."""
+    from .xmlsafe import parse_xml
+
+    root = parse_xml(xml)
+    ns = {
+        "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    }
+    number = root.findtext("rsm:ExchangedDocument/ram:ID", default="", namespaces=ns)
+    seller = root.findtext(
+        "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:Name",
+        default="",
+        namespaces=ns,
+    )
+    return {
+        "title": f"{seller}: Facture {number}".strip(": "),
+        "author": seller or "einvoice",
+        "subject": f"Factur-X invoice {number}".strip(),
+    }
+
+
+def _remove_invoice_xml(writer):
+    """Drop existing invoice XML attachments, so that re-embedding replaces rather than adds."""
+    root = writer.root_object
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        tree = names.get("/EmbeddedFiles")
+        if tree is not None:
+            tree = tree.get_object()
+            entries = tree.get("/Names", ArrayObject())
+            kept = ArrayObject()
+            for i in range(0, len(entries) - 1, 2):
+                if str(entries[i]).lower() not in INVOICE_XML_NAMES:
+                    kept.extend([entries[i], entries[i + 1]])
+            tree[NameObject("/Names")] = kept
+    af = root.get("/AF")
+    if af is not None:
+        kept = ArrayObject(
+            ref
+            for ref in af.get_object()
+            if str(ref.get_object().get("/UF") or ref.get_object().get("/F") or "").lower() not in INVOICE_XML_NAMES
+        )
+        root[NameObject("/AF")] = kept
+
+
+def embed_xml(
+    pdf,
+    xml,
+    profile,
+    *,
+    relationship=None,
+    filename=FACTURX_FILENAME,
+    metadata=None,
+    allow_unembedded_fonts=False,
+    moment=None,
+):
+    """Return a PDF/A-3B Factur-X made of ``pdf`` (bytes) with ``xml`` (the CII) embedded."""
+    profile = Profile(profile)
+    if profile not in FACTURX_CONFORMANCE_LEVEL:
+        raise ModelError(f"Factur-X has no {profile} profile")
+    relationship = relationship or DEFAULT_RELATIONSHIP[profile]
+    if relationship not in RELATIONSHIPS:
+        raise ModelError(f"AFRelationship must be one of {', '.join(RELATIONSHIPS)}, not {relationship!r}")
+    reader = _read(pdf, "base PDF")
+    if _has_javascript(reader):
+        raise ParseError("base PDF: it contains JavaScript or automatic actions, which PDF/A forbids")
+    missing = unembedded_fonts(reader)
+    if missing and not allow_unembedded_fonts:
+        raise ParseError(
+            f"base PDF: font(s) not embedded: {', '.join(missing)}; PDF/A requires every font to be embedded "
+            "(print the invoice with embedded fonts)"
+        )
+    moment = moment or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    info = _metadata_from_xml(xml)
+    info.update(metadata or {})
+    info.setdefault("creator", f"einvoice {__version__}")
+    info.setdefault("producer", f"einvoice {__version__} (pypdf)")
+
+    writer = PdfWriter(clone_from=reader)
+    root = writer.root_object
+    _remove_invoice_xml(writer)
+
+    # The embedded file and its file specification.
+    pdf_date = _pdf_date(moment)
+    stream = DecodedStreamObject()
+    stream.set_data(bytes(xml))
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/EmbeddedFile"),
+            NameObject("/Subtype"): NameObject("/text/xml"),
+            NameObject("/Params"): DictionaryObject(
+                {
+                    NameObject("/ModDate"): create_string_object(pdf_date),
+                    NameObject("/CreationDate"): create_string_object(pdf_date),
+                    NameObject("/Size"): NumberObject(len(xml)),
+                    NameObject("/CheckSum"): create_string_object(hashlib.md5(xml, usedforsecurity=False).digest()),
+                }
+            ),
+        }
+    )
+    stream_ref = writer._add_object(stream.flate_encode())
+    filespec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(filename),
+            NameObject("/UF"): TextStringObject(filename),
+            NameObject("/Desc"): TextStringObject("Factur-X invoice"),
+            NameObject("/AFRelationship"): NameObject(f"/{relationship}"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): stream_ref, NameObject("/UF"): stream_ref}),
+        }
+    )
+    filespec_ref = writer._add_object(filespec)
+
+    names = root.get("/Names")
+    if names is None:
+        names = DictionaryObject()
+        root[NameObject("/Names")] = writer._add_object(names)
+    names = names.get_object()
+    tree = names.get("/EmbeddedFiles")
+    if tree is None:
+        tree = DictionaryObject({NameObject("/Names"): ArrayObject()})
+        names[NameObject("/EmbeddedFiles")] = writer._add_object(tree)
+    tree = tree.get_object()
+    entries = list(tree.get("/Names", ArrayObject()))
+    pairs = [(str(entries[i]), entries[i + 1]) for i in range(0, len(entries) - 1, 2)]
+    pairs.append((filename, filespec_ref))
+    pairs.sort(key=lambda pair: pair[0])  # name trees are sorted by key
+    tree[NameObject("/Names")] = ArrayObject(x for name, ref in pairs for x in (TextStringObject(name), ref))
+    af = root.get("/AF")
+    af = af.get_object() if af is not None else ArrayObject()
+    af.append(filespec_ref)
+    root[NameObject("/AF")] = af
+
+    # XMP metadata, uncompressed as PDF/A recommends.
+    metadata_stream = StreamObject()
+    metadata_stream._data = _xmp(profile, info, moment)
+    metadata_stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    root[NameObject("/Metadata")] = writer._add_object(metadata_stream)
+
+    # Output intent with an sRGB profile.
+    icc = DecodedStreamObject()
+    icc.set_data(srgb_icc_profile())
+    icc[NameObject("/N")] = NumberObject(3)
+    icc_ref = writer._add_object(icc.flate_encode())
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+            NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+            NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+            NameObject("/DestOutputProfile"): icc_ref,
+        }
+    )
+    root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+    root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+
+    # The Info dictionary, in agreement with the XMP.
+    writer.metadata = None
+    writer.add_metadata(
+        {
+            "/Title": info["title"],
+            "/Author": info["author"],
+            "/Subject": info["subject"],
+            "/Creator": info["creator"],
+            "/Producer": info["producer"],
+            "/CreationDate": pdf_date,
+            "/ModDate": pdf_date,
+        }
+    )
+    if writer._ID is None:
+        writer.generate_file_identifiers()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
