@@ -15,18 +15,17 @@ import argparse
 import datetime
 import os
 import statistics
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from einvoice.cii import build_cii, parse_cii
+from einvoice.ubl import build_ubl, parse_ubl
 
-from einvoice import calc  # noqa: E402
-from einvoice.cii import build_cii, parse_cii  # noqa: E402
-from einvoice.codes import NoteSubject, Scheme  # noqa: E402
-from einvoice.model import (  # noqa: E402
+from einvoice import calc
+from einvoice.codes import NoteSubject, Scheme
+from einvoice.model import (
     Address,
     CreditTransfer,
     Identifier,
@@ -39,8 +38,7 @@ from einvoice.model import (  # noqa: E402
     Price,
     french_electronic_address,
 )
-from einvoice.profiles import Profile  # noqa: E402
-from einvoice.ubl import build_ubl, parse_ubl  # noqa: E402
+from einvoice.profiles import Profile
 
 
 def twenty_line_invoice():

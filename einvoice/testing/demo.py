@@ -1,6 +1,6 @@
 """Write the business cases as CII, UBL and Factur-X files, to try the engine.
 
-    python -m einvoice.testing.demo OUTPUT_DIR [--cases NAME ...]
+python -m einvoice.testing.demo OUTPUT_DIR [--cases NAME ...]
 """
 
 import argparse
