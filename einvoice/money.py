@@ -73,17 +73,22 @@ def format_decimal(value, max_decimals=None, min_decimals=0):
     return text
 
 
+# Formatting never rounds: a value with more decimals than the rules allow is
+# written as it is, so that the validator reports it (BR-DEC, BR-FR-DEC)
+# instead of the amount changing silently. calc.py rounds what it computes.
+
+
 def format_amount(value):
-    return format_decimal(value, max_decimals=AMOUNT_DECIMALS, min_decimals=AMOUNT_DECIMALS)
+    return format_decimal(value, min_decimals=AMOUNT_DECIMALS)
 
 
 def format_quantity(value):
-    return format_decimal(value, max_decimals=QUANTITY_DECIMALS)
+    return format_decimal(value)
 
 
 def format_unit_price(value):
-    return format_decimal(value, max_decimals=UNIT_PRICE_DECIMALS)
+    return format_decimal(value)
 
 
 def format_rate(value):
-    return format_decimal(value, max_decimals=RATE_DECIMALS)
+    return format_decimal(value)

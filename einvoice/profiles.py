@@ -93,3 +93,43 @@ def parse_profile(text):
         return aliases[key]
     except KeyError:
         raise ModelError(f"Unknown profile {text!r}; choose one of: {', '.join(p.value for p in Profile)}") from None
+
+
+# --- terms each profile allows ----------------------------------------------------------
+
+#: Factur-X MINIMUM (Factur-X 1.09, MINIMUM XSD): header identification and the four totals.
+_MINIMUM = frozenset(
+    ["BT-1", "BT-2", "BT-3", "BT-5", "BT-10", "BT-13", "BT-23", "BT-24", "BG-4", "BT-27", "BT-30", "BT-30-1", "BT-31", "BT-32", "BG-5", "BT-40", "BG-7", "BT-44", "BT-47", "BT-47-1", "BG-22", "BT-109", "BT-110", "BT-112", "BT-115"]
+)
+#: Terms of the invoice lines (BG-25 and everything under it).
+_LINE_TERMS = frozenset(
+    ["BG-25", "BG-26", "BG-27", "BG-28", "BG-29", "BG-30", "BG-31", "BG-32", "BT-128-1", "BT-157-1", "BT-158-1"]
+    + ["BT-158-2"]
+    + [f"BT-{n}" for n in range(126, 162)]
+)
+#: Line terms of EN 16931 that the Factur-X BASIC line does not carry.
+_NOT_IN_BASIC = frozenset(
+    ["BT-128", "BT-128-1", "BT-132", "BT-133", "BT-154", "BT-155", "BT-156", "BT-158", "BT-158-1", "BT-158-2", "BT-159", "BG-32", "BT-160", "BT-161"]
+)
+
+#: Terms each profile refuses (None: every EN16931 term of the model is allowed).
+_REFUSED = {
+    Profile.BASIC_WL: _LINE_TERMS,
+    Profile.BASIC: _NOT_IN_BASIC,
+}
+
+
+def check_profile(invoice, profile):
+    """Raise ProfileError listing every populated term that ``profile`` cannot carry."""
+    from .errors import ProfileError
+    from .model import populated_terms
+
+    profile = Profile(profile)
+    terms = populated_terms(invoice)
+    if profile == Profile.MINIMUM:
+        # BG-4/BG-7 sub-terms other than those listed are refused too.
+        refused = {t for t in terms if t not in _MINIMUM}
+    else:
+        refused = terms & _REFUSED.get(profile, frozenset())
+    if refused:
+        raise ProfileError(profile, refused)

@@ -23,7 +23,7 @@ from einvoice.model import (
     populated_terms,
     siren_from_siret,
 )
-from einvoice.money import format_amount, format_quantity, format_unit_price, to_decimal
+from einvoice.money import format_amount, format_quantity, format_unit_price, round_amount, to_decimal
 
 
 def test_identifiers_are_checked_with_stdnum():
@@ -73,10 +73,11 @@ def test_populated_terms_name_terms_in_their_context():
 
 def test_money_formatting_follows_the_precision_rules():
     assert format_amount(Decimal("12.5")) == "12.50"
-    assert format_amount(Decimal("0.005")) == "0.01"  # half up
+    assert round_amount(Decimal("0.005")) == Decimal("0.01")  # half up
+    assert format_amount(Decimal("0.005")) == "0.005"  # never rounded silently: the validator reports it
     assert format_amount(Decimal("-0.00")) == "0.00"
-    assert format_quantity(Decimal("1.123456")) == "1.1235"
-    assert format_unit_price(Decimal("0.12345678")) == "0.123457"
+    assert format_quantity(Decimal("1.50")) == "1.5"
+    assert format_unit_price(Decimal("0.12345678")) == "0.12345678"
     with pytest.raises(ModelError, match="not float"):
         to_decimal(0.1, "BT-146")
 
