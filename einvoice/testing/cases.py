@@ -309,7 +309,7 @@ def exempt_with_reason():
     return calc.compute(
         invoice,
         exemption_reasons={
-            "E": ("VATEX-FR-261-4-4", "Exonération de TVA, article 261-4-4° du CGI (formation professionnelle)")
+            "E": ("VATEX-FR-CGI261-4", "Exonération de TVA, article 261-4-4° du CGI (formation professionnelle)")
         },
     )
 
