@@ -99,7 +99,33 @@ def parse_profile(text):
 
 #: Factur-X MINIMUM (Factur-X 1.09, MINIMUM XSD): header identification and the four totals.
 _MINIMUM = frozenset(
-    ["BT-1", "BT-2", "BT-3", "BT-5", "BT-10", "BT-13", "BT-23", "BT-24", "BG-4", "BT-27", "BT-30", "BT-30-1", "BT-31", "BT-32", "BG-5", "BT-40", "BG-7", "BT-44", "BT-47", "BT-47-1", "BG-22", "BT-109", "BT-110", "BT-112", "BT-115"]
+    [
+        "BT-1",
+        "BT-2",
+        "BT-3",
+        "BT-5",
+        "BT-10",
+        "BT-13",
+        "BT-23",
+        "BT-24",
+        "BG-4",
+        "BT-27",
+        "BT-30",
+        "BT-30-1",
+        "BT-31",
+        "BT-32",
+        "BG-5",
+        "BT-40",
+        "BG-7",
+        "BT-44",
+        "BT-47",
+        "BT-47-1",
+        "BG-22",
+        "BT-109",
+        "BT-110",
+        "BT-112",
+        "BT-115",
+    ]
 )
 #: Terms of the invoice lines (BG-25 and everything under it).
 _LINE_TERMS = frozenset(
@@ -107,15 +133,23 @@ _LINE_TERMS = frozenset(
     + ["BT-158-2"]
     + [f"BT-{n}" for n in range(126, 162)]
 )
+#: Header terms of EN 16931 that neither BASIC WL nor BASIC carry (their XSD has no element for them):
+#: seller additional legal information, contacts, account name and BIC, card, supporting documents.
+_HEADER_NOT_IN_BASIC = frozenset(
+    ["BT-33", "BG-6", "BT-41", "BT-42", "BT-43", "BG-9", "BT-56", "BT-57", "BT-58", "BT-85", "BT-86"]
+    + ["BG-18", "BT-87", "BT-88", "BG-24", "BT-122", "BT-123", "BT-124", "BT-125", "BT-125-1", "BT-125-2"]
+    + ["BT-17", "BT-18", "BT-18-1"]
+)
 #: Line terms of EN 16931 that the Factur-X BASIC line does not carry.
-_NOT_IN_BASIC = frozenset(
-    ["BT-128", "BT-128-1", "BT-132", "BT-133", "BT-154", "BT-155", "BT-156", "BT-158", "BT-158-1", "BT-158-2", "BT-159", "BG-32", "BT-160", "BT-161"]
+_LINE_NOT_IN_BASIC = frozenset(
+    ["BT-128", "BT-128-1", "BT-132", "BT-133", "BT-154", "BT-155", "BT-156", "BT-158", "BT-158-1", "BT-158-2"]
+    + ["BT-159", "BG-32", "BT-160", "BT-161"]
 )
 
-#: Terms each profile refuses (None: every EN16931 term of the model is allowed).
+#: Terms each profile refuses (absent: every EN16931 term of the model is allowed).
 _REFUSED = {
-    Profile.BASIC_WL: _LINE_TERMS,
-    Profile.BASIC: _NOT_IN_BASIC,
+    Profile.BASIC_WL: _LINE_TERMS | _HEADER_NOT_IN_BASIC,
+    Profile.BASIC: _LINE_NOT_IN_BASIC | _HEADER_NOT_IN_BASIC,
 }
 
 

@@ -367,10 +367,12 @@ class _Builder:
             return
         for index, account in enumerate(payment.credit_transfers or [None]):
             means = self.cac(root, "PaymentMeans")
-            self.cbc(means, "PaymentMeansCode", payment.means_code, name=payment.means_text)
+            # BT-82 and BT-83 occur once (UBL-SR-46...): on the first payment means only.
+            self.cbc(means, "PaymentMeansCode", payment.means_code, name=payment.means_text if index == 0 else None)
             if self.credit_note and index == 0:
                 self.date(means, "PaymentDueDate", self.invoice.due_date)
-            self.opt(means, "PaymentID", payment.remittance_info)
+            if index == 0:
+                self.opt(means, "PaymentID", payment.remittance_info)
             if index == 0 and payment.card:
                 card = self.cac(means, "CardAccount")
                 self.cbc(card, "PrimaryAccountNumberID", payment.card.pan)
