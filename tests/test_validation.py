@@ -1,0 +1,133 @@
+"""Validation: findings with rule ids, the rule sets chosen per case, compiled once, never raising on bad invoices."""
+
+import re
+
+import pytest
+
+from einvoice.cii import build_cii
+from einvoice.detect import Syntax, detect
+from einvoice.errors import ParseError, UnsafeInputError
+from einvoice.profiles import Profile
+from einvoice.testing.cases import CASES
+from einvoice.ubl import build_ubl
+from einvoice.validation import COMPILATIONS, validate
+from einvoice.xmlsafe import parse_xml
+
+
+@pytest.fixture(scope="module")
+def official(reference_dir):
+    return (reference_dir / "en16931" / "cii" / "CII_example1.xml").read_bytes()
+
+
+def _ids(report):
+    return {f.rule_id for f in report.fatal}
+
+
+def test_tampered_total_gives_br_co_10_with_location_and_term(official):
+    text = official.decode()
+    summary = text.index("SpecifiedTradeSettlementHeaderMonetarySummation")
+    start = text.index("<ram:LineTotalAmount>", summary)
+    tampered = text[:start] + "<ram:LineTotalAmount>1.00" + text[text.index("</ram:LineTotalAmount>", start) :]
+    report = validate(tampered.encode())
+    assert not report.is_valid
+    finding = next(f for f in report.fatal if f.rule_id == "BR-CO-10")
+    assert finding.bt == "BT-106"
+    assert finding.location and "SpecifiedTradeSettlementHeaderMonetarySummation" in finding.location
+    assert finding.message_en.startswith("[BR-CO-10]")
+    assert "BT-106" in finding.message_fr and "somme" in finding.message_fr
+
+
+def test_xsd_invalid_document_still_gets_business_rules(official):
+    text = official.decode().replace("<ram:ID>12115118</ram:ID>", "<ram:Unexpected>x</ram:Unexpected>", 1)
+    report = validate(text.encode())
+    assert "XSD" in _ids(report)
+    assert "BR-02" in _ids(report)  # invoice number missing, found by the schematron after the XSD
+    assert len(report.rule_sets) == 2
+
+
+def test_french_rules_run_only_for_french_sellers(official):
+    assert not any("BR-FR" in r for r in validate(official).rule_sets)
+    report = validate(build_cii(CASES["b2b_goods_standard"]()))
+    assert report.rule_sets[:3] == ["XSD CII D22B", "EN16931 CII", "BR-FR CII"]
+    forced = validate(official, french_rules=True)
+    assert "BR-FR-10" in _ids(forced)  # a Dutch seller has no SIREN
+
+
+def test_rule_sets_per_case(official):
+    invoice = CASES["b2b_goods_standard"]()
+    assert validate(official, facturx=True).rule_sets[:2] == ["XSD Factur-X EN 16931", "Factur-X EN 16931"]
+    ctc = validate(build_cii(invoice, Profile.EXTENDED_CTC_FR))
+    assert ctc.rule_sets[:3] == ["XSD CII D22B", "EXTENDED-CTC-FR CII", "BR-FR CII"]
+    ubl = validate(build_ubl(invoice))
+    assert ubl.syntax == Syntax.UBL_INVOICE
+    assert ubl.rule_sets[:3] == ["XSD UBL 2.1 Invoice", "EN16931 UBL", "BR-FR UBL"]
+    credit = validate(build_ubl(CASES["credit_note"]()))
+    assert credit.syntax == Syntax.UBL_CREDIT_NOTE and credit.is_valid
+
+
+def test_french_rule_messages_come_in_both_languages():
+    invoice = CASES["b2b_goods_standard"]()
+    invoice.buyer.legal_id = None
+    finding = next(f for f in validate(build_cii(invoice)).fatal if f.rule_id == "BR-FR-11")
+    assert finding.bt == "BT-47"
+    assert "SIREN de l’acheteur" in finding.message_fr
+    assert finding.message_en.startswith("For a B2B invoice the buyer SIREN (BT-47) is mandatory")
+
+
+def test_each_stylesheet_is_compiled_once_per_process(official):
+    for _ in range(3):
+        validate(official)
+        validate(build_ubl(CASES["b2b_goods_standard"]()))
+    assert COMPILATIONS and set(COMPILATIONS.values()) == {1}
+
+
+def test_report_as_dict(official):
+    data = validate(official).to_dict()
+    assert data["syntax"] == "CII" and data["profile"] == "EN 16931" and data["valid"] is True
+    assert set(data) == {"syntax", "profile", "valid", "rule_sets", "findings"}
+
+
+def test_unknown_specification_identifier_is_a_warning(official):
+    text = official.decode().replace("urn:cen.eu:en16931:2017", "urn:example:unknown", 1)
+    report = validate(text.encode())
+    warning = next(f for f in report.warnings if f.rule_id == "PROFILE")
+    assert warning.bt == "BT-24"
+
+
+def test_unreadable_input_raises_clear_errors():
+    with pytest.raises(UnsafeInputError):
+        validate(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    with pytest.raises(ParseError, match="not an e-invoice"):
+        validate(b"<order/>")
+    with pytest.raises(ParseError, match="not an XML document"):
+        validate(b"PK\x03\x04 zip")
+
+
+@pytest.mark.parametrize(
+    ("xml", "syntax", "profile"),
+    [
+        (
+            b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>',
+            "CII",
+            None,
+        ),
+        (
+            (
+                b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+                b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+                b"<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+                b"</cbc:CustomizationID></Invoice>"
+            ),
+            "UBL Invoice",
+            Profile.PEPPOL,
+        ),
+    ],
+)
+def test_detection(xml, syntax, profile):
+    found = detect(parse_xml(xml))
+    assert (found.syntax, found.profile) == (syntax, profile)
+
+
+def test_rule_ids_are_normalised():
+    report = validate(build_cii(CASES["b2b_goods_standard"]()), french_rules=True)
+    assert all(re.match(r"^(XSD|PROFILE|[A-Z]+(-[A-Z0-9]+)+)$", f.rule_id) for f in report.findings)
