@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
+import functools
 from decimal import Decimal
 
 from lxml import etree
@@ -60,8 +61,15 @@ ATTACHMENT_TYPE, TENDER_TYPE, INVOICED_OBJECT_TYPE = "916", "50", "130"
 # --- building ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
+def _tag(name):
+    return f"{{{RAM}}}{name}"
+
+
 def _ram(parent, name, text=None, **attrs):
-    element = etree.SubElement(parent, f"{{{RAM}}}{name}", {k: v for k, v in attrs.items() if v is not None})
+    if attrs:
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+    element = etree.SubElement(parent, _tag(name), attrs)
     if text is not None:
         element.text = str(text)
     return element
@@ -431,6 +439,7 @@ def build_cii(invoice, profile=Profile.EN16931):
 # --- parsing ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def _q(path):
     return "/".join(part if ":" in part or part in (".", "..") else f"ram:{part}" for part in path.split("/"))
 
