@@ -20,10 +20,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from einvoice.cii import build_cii, parse_cii
-from einvoice.ubl import build_ubl, parse_ubl
-
 from einvoice import calc
+from einvoice.cii import build_cii, parse_cii
 from einvoice.codes import NoteSubject, Scheme
 from einvoice.model import (
     Address,
@@ -39,6 +37,7 @@ from einvoice.model import (
     french_electronic_address,
 )
 from einvoice.profiles import Profile
+from einvoice.ubl import build_ubl, parse_ubl
 
 
 def twenty_line_invoice():

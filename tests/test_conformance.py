@@ -5,11 +5,11 @@ every broken case is caught with the rule the official schematron names."""
 import dataclasses
 
 import pytest
-from einvoice.cii import build_cii, parse_cii
-from einvoice.ubl import build_ubl, parse_ubl
 
+from einvoice.cii import build_cii, parse_cii
 from einvoice.profiles import SPECIFICATION_IDS, Profile
 from einvoice.testing.cases import BROKEN_CASES, CASES
+from einvoice.ubl import build_ubl, parse_ubl
 from einvoice.validation import validate
 
 BUILDS = {
