@@ -519,3 +519,46 @@ def _walk(obj, found, context):
                 found.add(bt)
                 if isinstance(element, Identifier) and element.scheme:
                     found.add(f"{bt}-1")
+
+
+# --- identifier checks ----------------------------------------------------------------
+
+
+def identifier_problems(invoice):
+    """Check the invoice's French and banking identifiers with python-stdnum.
+
+    Returns ``[(term_id, message)]``: SIREN (scheme 0002) of seller, buyer and
+    payee, SIRET (scheme 0009) and that it starts with the SIREN, French VAT
+    numbers, IBANs of the credit transfers. An empty list means all good.
+    """
+    from stdnum import iban
+    from stdnum.fr import tva
+
+    problems = []
+
+    def check(term_id, func, value):
+        try:
+            func(value, term_id)
+        except ModelError as exc:
+            problems.append((term_id, str(exc)))
+
+    parties = ((invoice.seller, ("BT-30", "BT-29", "BT-31")), (invoice.buyer, ("BT-47", "BT-46", "BT-48")))
+    for party, (legal_term, ident_term, vat_term) in parties:
+        if party.legal_id and party.legal_id.scheme == Scheme.SIREN:
+            check(legal_term, check_siren, party.legal_id.value)
+        for ident in party.identifiers:
+            if ident.scheme == Scheme.SIRET:
+                check(ident_term, check_siret, ident.value)
+                if party.siren and not ident.value.startswith(party.siren):
+                    problems.append(
+                        (ident_term, f"{ident_term}: SIRET {ident.value} does not start with SIREN {party.siren}")
+                    )
+        if party.vat_id and party.vat_id.upper().startswith("FR") and not tva.is_valid(party.vat_id):
+            problems.append((vat_term, f"{vat_term}: {party.vat_id!r} is not a valid French VAT number"))
+    if invoice.payee and invoice.payee.legal_id and invoice.payee.legal_id.scheme == Scheme.SIREN:
+        check("BT-61", check_siren, invoice.payee.legal_id.value)
+    for account in invoice.payment.credit_transfers if invoice.payment else ():
+        looks_like_iban = account.account_id[:2].isalpha() and account.account_id[2:4].isdigit()
+        if looks_like_iban and not iban.is_valid(account.account_id):
+            problems.append(("BT-84", f"BT-84: {account.account_id!r} is not a valid IBAN"))
+    return problems

@@ -8,6 +8,7 @@ from stdnum import iban
 from stdnum.fr import siren, siret, tva
 
 from einvoice.codes import NoteSubject, Scheme
+from einvoice.model import identifier_problems
 from einvoice.testing.cases import BROKEN_CASES, CASES
 
 
@@ -23,6 +24,7 @@ def test_the_matrix_is_wide_enough():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_is_consistent(name):
     invoice = CASES[name]()
+    assert identifier_problems(invoice) == []
     totals = invoice.totals
     assert totals.line_total == sum((line.net_amount for line in invoice.lines), Decimal(0))
     assert totals.tax_exclusive == totals.line_total - (totals.allowance_total or 0) + (totals.charge_total or 0)

@@ -115,3 +115,18 @@ def test_compute_needs_an_exchange_rate_for_vat_in_accounting_currency():
         calc.compute(invoice)
     calc.compute(invoice, exchange_rate=Decimal("0.9"))
     assert invoice.totals.tax_total_accounting == Decimal("18.00")
+
+
+def test_identifier_problems_name_the_term():
+    from einvoice.model import identifier_problems
+    from einvoice.testing.cases import CASES
+
+    invoice = CASES["b2b_goods_standard"]()
+    assert identifier_problems(invoice) == []
+    invoice.buyer.legal_id = Identifier("552081318", Scheme.SIREN)
+    invoice.seller.identifiers = [Identifier("55208131700018", Scheme.SIRET)]
+    invoice.seller.vat_id = "FR00732829320"
+    invoice.payment.credit_transfers[0].account_id = "FR7630006000011234567890188"
+    terms = [term for term, _message in identifier_problems(invoice)]
+    # the buyer SIRET no longer starts with the (wrong) buyer SIREN either
+    assert terms == ["BT-29", "BT-31", "BT-47", "BT-46", "BT-84"]
