@@ -63,3 +63,34 @@ def test_broken_case_is_caught_with_its_rule(reference_dir, name, syntax):
     assert any(i == rule or i.startswith((rule + "_", rule + "/")) for i in ids), (
         f"{name}: expected {rule}, got {sorted(ids)}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_as_facturx_pdf(reference_dir, name):
+    """The Factur-X path end to end: CII embedded in the rendered PDF, validated as a Factur-X file."""
+    from einvoice.api import build, check, load
+
+    invoice = CASES[name]()
+    pdf = build(invoice, "facturx", Profile.EN16931)
+    report = check(pdf)
+    assert report.rule_sets[:2] == ["XSD Factur-X EN 16931", "Factur-X EN 16931"]
+    assert not _fatal(report), _explain(_fatal(report))
+    loaded = load(pdf)
+    assert loaded.from_pdf and loaded.pdf_filename == "factur-x.xml"
+    assert loaded.invoice == _expected(invoice, Profile.EN16931)
+
+
+@pytest.mark.parametrize("name", ["b2b_goods_standard", "credit_note", "intra_eu_supply", "foreign_currency"])
+def test_case_as_peppol_bis(name):
+    """PEPPOL BIS 3.0 is EN16931-valid, but its BT-23 (the PEPPOL process id) is not a French
+    billing frame: BR-FR-08 rejects it, so French flows use the EN 16931 / EXTENDED-CTC-FR CIUS."""
+    invoice = CASES[name]()
+    xml = build_ubl(invoice, Profile.PEPPOL)
+    report = validate(xml, french_rules=False)
+    assert not _fatal(report), _explain(_fatal(report))
+    assert {f.rule_id for f in _fatal(validate(xml, french_rules=True))} == {"BR-FR-08"}
+    parsed = parse_ubl(xml)
+    # PEPPOL carries its own process identifier in BT-23: the French billing frame stays out of it.
+    assert parsed == dataclasses.replace(
+        invoice, specification_id=SPECIFICATION_IDS[Profile.PEPPOL], business_process=None
+    )
