@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import datetime
 import functools
-from decimal import Decimal
+from typing import ClassVar
 
 from lxml import etree
 
@@ -46,6 +46,7 @@ from .model import (
 )
 from .money import format_amount, format_quantity, format_rate, format_unit_price
 from .profiles import SPECIFICATION_IDS, Profile, check_profile
+from .xmlread import XmlReader
 from .xmlsafe import parse_xml
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -444,38 +445,15 @@ def _q(path):
     return "/".join(part if ":" in part or part in (".", "..") else f"ram:{part}" for part in path.split("/"))
 
 
-class _Reader:
-    def __init__(self, node):
-        self.node = node
+class _Reader(XmlReader):
+    NSMAP: ClassVar[dict] = NSMAP
 
-    def all(self, path):
-        return [_Reader(n) for n in self.node.findall(_q(path), NSMAP)]
-
-    def one(self, path):
-        found = self.node.find(_q(path), NSMAP)
-        return _Reader(found) if found is not None else None
-
-    def text(self, path="."):
-        found = self.node if path == "." else self.node.find(_q(path), NSMAP)
-        if found is None or found.text is None:
-            return None
-        return found.text.strip()
-
-    def attr(self, path, name):
-        found = self.node if path == "." else self.node.find(_q(path), NSMAP)
-        return found.get(name) if found is not None else None
-
-    def decimal(self, path="."):
-        value = self.text(path)
-        if value is None:
-            return None
-        try:
-            return Decimal(value)
-        except ArithmeticError as exc:
-            raise ParseError(f"{path}: {value!r} is not a number") from exc
+    @classmethod
+    def path(cls, path):
+        return _q(path)
 
     def date(self, path):
-        found = self.node.find(_q(path), NSMAP)
+        found = self.find(path)
         if found is None:
             return None
         value = found.findtext("udt:DateTimeString", namespaces=NSMAP) or found.findtext(

@@ -461,16 +461,27 @@ def french_electronic_address(siren, siret=None, routing_code=None, suffix=None)
 # --- walking the model -------------------------------------------------------
 
 
+def iter_terms(invoice):
+    """Yield ``(depth, term_id, value)`` for every populated term, in model order.
+
+    Groups come with value None before their terms. Terms are named in their
+    context: the buyer's address is BG-8 with BT-50..., a document charge is
+    BG-21 with BT-99..., a line period BG-26 with BT-134/135.
+    """
+    yield from _iter(invoice, None, 0)
+
+
 def populated_terms(invoice):
-    """The set of term ids (BT-x, BG-x) that carry a value in this invoice.
+    """The set of term ids (BT-x, BG-x, BT-x-1 for schemes) that carry a value in this invoice.
 
     Used by the profile checks: a builder refuses terms that its profile
-    does not allow. Nested groups are named in their context (the
-    buyer's address is BG-8 with BT-50..., a charge is BG-21 with
-    BT-99...).
+    does not allow.
     """
     found = set()
-    _walk(invoice, found, context=None)
+    for _depth, term_id, value in iter_terms(invoice):
+        found.add(term_id)
+        if isinstance(value, Identifier) and value.scheme:
+            found.add(f"{term_id}-1")
     return found
 
 
@@ -503,7 +514,7 @@ def _is_empty(value):
     return value is None or value == "" or (isinstance(value, list) and not value)
 
 
-def _walk(obj, found, context):
+def _iter(obj, context, depth):
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         bt = f.metadata.get("bt")
@@ -513,12 +524,10 @@ def _walk(obj, found, context):
         for element in value if isinstance(value, list) else (value,):
             if dataclasses.is_dataclass(element) and not isinstance(element, Identifier):
                 group = _group_of(element, bt)
-                found.add(group)
-                _walk(element, found, group)
+                yield depth, group, None
+                yield from _iter(element, group, depth + 1)
             else:
-                found.add(bt)
-                if isinstance(element, Identifier) and element.scheme:
-                    found.add(f"{bt}-1")
+                yield depth, bt, element
 
 
 # --- identifier checks ----------------------------------------------------------------

@@ -1,33 +1,11 @@
 """A readable listing of an invoice's business terms, for ``python -m einvoice show``."""
 
-import dataclasses
 import datetime
 import hashlib
 from decimal import Decimal
 
-from .model import Identifier, _context_term, _group_of, _is_empty
+from .model import Identifier, iter_terms
 from .terms import term_name
-
-
-def iter_terms(invoice):
-    """Yield ``(depth, term_id, value)`` in model order; groups have value None."""
-    yield from _iter(invoice, None, 0)
-
-
-def _iter(obj, context, depth):
-    for f in dataclasses.fields(obj):
-        bt = f.metadata.get("bt")
-        value = getattr(obj, f.name)
-        if bt is None or _is_empty(value):
-            continue
-        bt = _context_term(bt, context)
-        for element in value if isinstance(value, list) else (value,):
-            if dataclasses.is_dataclass(element) and not isinstance(element, Identifier):
-                group = _group_of(element, bt)
-                yield depth, group, None
-                yield from _iter(element, group, depth + 1)
-            else:
-                yield depth, bt, element
 
 
 def format_value(value):

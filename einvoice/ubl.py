@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 import re
 from decimal import Decimal
+from typing import ClassVar
 
 from lxml import etree
 
@@ -48,6 +49,7 @@ from .model import (
 )
 from .money import format_amount, format_quantity, format_rate, format_unit_price
 from .profiles import PEPPOL_PROCESS_ID, SPECIFICATION_IDS, UBL_PROFILES, Profile, check_profile
+from .xmlread import XmlReader
 from .xmlsafe import parse_xml
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -409,36 +411,8 @@ def build_ubl(invoice, profile=Profile.EN16931):
 # --- parsing ----------------------------------------------------------------------------
 
 
-class _R:
-    def __init__(self, node):
-        self.node = node
-
-    def find(self, path):
-        return self.node.find(path, {"cac": CAC, "cbc": CBC})
-
-    def all(self, path):
-        return [_R(n) for n in self.node.findall(path, {"cac": CAC, "cbc": CBC})]
-
-    def one(self, path):
-        found = self.find(path)
-        return _R(found) if found is not None else None
-
-    def text(self, path="."):
-        found = self.node if path == "." else self.find(path)
-        return found.text.strip() if found is not None and found.text is not None else None
-
-    def attr(self, path, name):
-        found = self.node if path == "." else self.find(path)
-        return found.get(name) if found is not None else None
-
-    def decimal(self, path="."):
-        value = self.text(path)
-        if value is None:
-            return None
-        try:
-            return Decimal(value)
-        except ArithmeticError as exc:
-            raise ParseError(f"{path}: {value!r} is not a number") from exc
+class _R(XmlReader):
+    NSMAP: ClassVar[dict] = {"cac": CAC, "cbc": CBC}
 
     def date(self, path):
         value = self.text(path)
