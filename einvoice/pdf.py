@@ -28,7 +28,7 @@ import io
 
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
+from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
@@ -78,7 +78,8 @@ def _read(pdf, source="PDF"):
             raise ParseError(f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)")
         _ = reader.trailer["/Root"]
         _ = len(reader.pages)
-    except (PyPdfError, KeyError, ValueError) as exc:
+    except (PyPdfError, DependencyError, KeyError, ValueError) as exc:
+        # Without a crypto provider pypdf cannot even open an AES-encrypted file.
         if b"/Encrypt" in pdf:
             raise ParseError(
                 f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)"
