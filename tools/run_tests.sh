@@ -31,7 +31,7 @@ fi
 banner "addons' Odoo tests"
 addons=$(find addons -mindepth 2 -maxdepth 2 -name __manifest__.py -printf '%h\n' 2>/dev/null | xargs -r -n1 basename | sort | paste -sd, -)
 odoo_cmd=()
-if [ -n "${ODOO_BIN:-}" ] && [ -x "${ODOO_BIN}" ]; then
+if [ -n "${ODOO_BIN:-}" ] && [ -f "${ODOO_BIN}" ]; then
   odoo_cmd=("$PYTHON" "$ODOO_BIN")
 elif command -v odoo >/dev/null 2>&1; then
   odoo_cmd=(odoo)
