@@ -1,5 +1,6 @@
 """Validation: findings with rule ids, the rule sets chosen per case, compiled once, never raising on bad invoices."""
 
+import json
 import re
 
 import pytest
@@ -143,3 +144,30 @@ def test_concurrent_validations_in_threads_agree(official):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda data: sorted(_ids(validate(data))), items))
     assert results == [[], ["BR-CO-10", "BR-CO-13"]] * 6
+
+
+def test_capped_address_space_validates_in_a_helper_process():
+    """Odoo caps its workers' address space (RLIMIT_AS); Saxon's isolate needs more: a helper does the work."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import json, resource
+        resource.setrlimit(resource.RLIMIT_AS, (2560 * 1024 * 1024, resource.RLIM_INFINITY))
+        from einvoice import api
+        from einvoice.testing import cases
+        from einvoice.validation import validate
+        from einvoice.validation.isolated import needs_helper
+        xml = api.build(cases.b2b_goods_standard(), "cii")
+        broken = xml.replace(b"<ram:TypeCode>380", b"<ram:TypeCode>999")
+        print(json.dumps([needs_helper(), validate(xml).to_dict(), validate(broken).to_dict()]))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=300)
+    helper_used, valid, broken = json.loads(result.stdout)
+    assert helper_used
+    assert valid["valid"] and valid["rule_sets"][0] == "XSD CII D22B"
+    assert not broken["valid"]
+    assert "BR-CL-01" in {f["rule_id"] for f in broken["findings"]}

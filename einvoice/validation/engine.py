@@ -338,7 +338,21 @@ def _prepare(data, facturx, profile, french_rules, max_bytes):
 
 
 def validate(data, *, facturx=False, profile=None, french_rules=None, max_bytes=MAX_XML_BYTES):
-    """Validate an invoice XML (bytes) against XSD and every applicable schematron; return a Report."""
+    """Validate an invoice XML (bytes) against XSD and every applicable schematron; return a Report.
+
+    Where the address space is capped below what Saxon needs (Odoo workers),
+    the work goes to a helper process (see :mod:`.isolated`); the result is the same.
+    """
+    from . import isolated
+
+    options = {"facturx": facturx, "profile": profile, "french_rules": french_rules, "max_bytes": max_bytes}
+    if isolated.needs_helper():
+        return isolated.validate_in_helper(data, **options)
+    return validate_here(data, **options)
+
+
+def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_bytes=MAX_XML_BYTES):
+    """:func:`validate` in this process."""
     root, found, profile, xsd, rules = _prepare(data, facturx, profile, french_rules, max_bytes)
     findings = list(_xsd_findings(root, xsd))
     rule_sets = [xsd.name]
