@@ -163,7 +163,9 @@ def plan(syntax, profile, facturx, french):
     """The (xsd, [stylesheets]) to run for a document; optional artefacts may be None."""
     if syntax == Syntax.CII:
         level = Profile.EXTENDED if profile == Profile.EXTENDED_CTC_FR else (profile or Profile.EN16931)
-        if facturx and level in FACTURX_XSD:
+        # An EXTENDED-CTC-FR Factur-X carries the French CIUS identifier, which FeRD's
+        # EXTENDED stylesheet refuses (FX-SCH-A-000636): the CTC-FR rules judge it.
+        if facturx and level in FACTURX_XSD and profile != Profile.EXTENDED_CTC_FR:
             xsd, rules = FACTURX_XSD[level], [FACTURX_SCHEMATRON[level]]
         else:
             xsd = CII_XSD

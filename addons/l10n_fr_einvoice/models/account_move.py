@@ -1,0 +1,202 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .res_company import FRAME_CATEGORIES, FRAME_KINDS
+
+DOCUMENT_TYPES = [
+    ("380", "380 - Invoice"),
+    ("381", "381 - Credit note"),
+    ("384", "384 - Corrected invoice"),
+    ("386", "386 - Prepayment (deposit) invoice"),
+    ("389", "389 - Self-billed invoice"),
+    ("261", "261 - Self-billed credit note"),
+    ("393", "393 - Factored invoice"),
+    ("396", "396 - Factored credit note"),
+    ("500", "500 - Self-billed prepayment invoice"),
+    ("501", "501 - Self-billed factored invoice"),
+    ("502", "502 - Self-billed factored credit note"),
+    ("503", "503 - Prepayment credit note"),
+]
+CREDIT_NOTE_TYPES = {"381", "261", "396", "502", "503"}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    l10n_fr_operation_category = fields.Selection(
+        [("B", "Goods"), ("S", "Services"), ("M", "Goods and services")],
+        string="Operation category",
+        compute="_compute_l10n_fr_operation_category",
+        store=True,
+        readonly=False,
+        help="Goods, services or both, from the products of the lines; first letter of the billing frame (BT-23).",
+    )
+    l10n_fr_frame_kind = fields.Selection(
+        FRAME_KINDS,
+        string="Billing frame",
+        compute="_compute_l10n_fr_frame_kind",
+        store=True,
+        readonly=False,
+    )
+    l10n_fr_billing_frame = fields.Char(
+        string="Billing frame code",
+        compute="_compute_l10n_fr_billing_frame",
+        store=True,
+        help="BT-23 business process type: operation category and frame (B1, S4, M2...).",
+    )
+    l10n_fr_document_type = fields.Selection(
+        DOCUMENT_TYPES,
+        string="Document type",
+        compute="_compute_l10n_fr_document_type",
+        store=True,
+        readonly=False,
+        help="BT-3 invoice type code (UNTDID 1001).",
+    )
+    l10n_fr_buyer_reference = fields.Char(
+        string="Buyer reference",
+        compute="_compute_l10n_fr_buyer_reference",
+        store=True,
+        readonly=False,
+        help="BT-10: the reference the buyer asked for; the service code for public buyers.",
+    )
+    l10n_fr_purchase_order_ref = fields.Char(
+        string="Purchase order",
+        compute="_compute_l10n_fr_purchase_order_ref",
+        store=True,
+        readonly=False,
+        help="BT-13: the buyer's purchase order (commitment number for public buyers).",
+    )
+    l10n_fr_contract_ref = fields.Char(string="Contract", help="BT-12: the contract the invoice is issued under.")
+    l10n_fr_preceding_move_ids = fields.Many2many(
+        "account.move",
+        "l10n_fr_einvoice_preceding_rel",
+        "move_id",
+        "preceding_id",
+        string="Preceding invoices",
+        compute="_compute_l10n_fr_preceding_move_ids",
+        store=True,
+        readonly=False,
+        help="BG-3: the invoices this one corrects, credits or deducts (deposits).",
+    )
+    l10n_fr_einvoice_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "l10n_fr_einvoice_attachment_rel",
+        "move_id",
+        "attachment_id",
+        string="Supporting documents",
+        help="Documents embedded in the e-invoice (BG-24).",
+    )
+    l10n_fr_einvoice_finding_ids = fields.One2many(
+        "l10n_fr_einvoice.finding", "move_id", string="E-invoice findings", copy=False
+    )
+    l10n_fr_einvoice_state = fields.Selection(
+        [("valid", "Valid"), ("warning", "Valid with warnings"), ("invalid", "Blocking problems")],
+        string="E-invoice check",
+        copy=False,
+        readonly=True,
+    )
+    l10n_fr_einvoice_checked_on = fields.Datetime(string="E-invoice checked on", copy=False, readonly=True)
+    l10n_fr_is_einvoice = fields.Boolean(compute="_compute_l10n_fr_is_einvoice")
+    l10n_fr_imported_syntax = fields.Char(string="Received format", copy=False, readonly=True)
+
+    # --- computes ------------------------------------------------------------------------
+
+    @api.depends("invoice_line_ids.product_id.type", "invoice_line_ids.display_type")
+    def _compute_l10n_fr_operation_category(self):
+        for move in self:
+            kinds = {
+                "S" if line.product_id.type == "service" else "B"
+                for line in move.invoice_line_ids
+                if line.display_type == "product" and line.product_id
+            }
+            if not kinds:
+                move.l10n_fr_operation_category = move.l10n_fr_operation_category or "S"
+            else:
+                move.l10n_fr_operation_category = kinds.pop() if len(kinds) == 1 else "M"
+
+    @api.depends("partner_id", "journal_id", "invoice_line_ids.price_subtotal")
+    def _compute_l10n_fr_frame_kind(self):
+        for move in self:
+            if move._l10n_fr_deducted_deposit_lines():
+                move.l10n_fr_frame_kind = "4"
+                continue
+            partner = move.partner_id.commercial_partner_id.with_company(move.company_id)
+            move.l10n_fr_frame_kind = partner.l10n_fr_frame_kind or move.journal_id.l10n_fr_frame_kind or "1"
+
+    def _l10n_fr_deducted_deposit_lines(self):
+        """Lines of a final invoice that deduct deposits already invoiced (sale's down payments)."""
+        self.ensure_one()
+        if "is_downpayment" not in self.env["account.move.line"]._fields:
+            return self.env["account.move.line"]
+        return self.invoice_line_ids.filtered(lambda line: line.is_downpayment and line.price_subtotal < 0)
+
+    @api.depends("l10n_fr_operation_category", "l10n_fr_frame_kind")
+    def _compute_l10n_fr_billing_frame(self):
+        for move in self:
+            if move.l10n_fr_operation_category and move.l10n_fr_frame_kind:
+                move.l10n_fr_billing_frame = move.l10n_fr_operation_category + move.l10n_fr_frame_kind
+            else:
+                move.l10n_fr_billing_frame = False
+
+    @api.constrains("l10n_fr_operation_category", "l10n_fr_frame_kind")
+    def _check_l10n_fr_billing_frame(self):
+        for move in self:
+            allowed = FRAME_CATEGORIES.get(move.l10n_fr_frame_kind)
+            if allowed and move.l10n_fr_operation_category and move.l10n_fr_operation_category not in allowed:
+                raise ValidationError(
+                    self.env._(
+                        "Billing frame: %(frame)s does not exist; frame %(kind)s applies to %(categories)s only.",
+                        frame=move.l10n_fr_billing_frame,
+                        kind=move.l10n_fr_frame_kind,
+                        categories=self.env._("services") if allowed == "S" else self.env._("goods or services"),
+                    )
+                )
+
+    @api.depends("move_type", "invoice_line_ids.price_subtotal")
+    def _compute_l10n_fr_document_type(self):
+        has_downpayment = "is_downpayment" in self.env["account.move.line"]._fields
+        for move in self:
+            if move.move_type in ("out_refund", "in_refund"):
+                move.l10n_fr_document_type = "381"
+            elif move.move_type in ("out_invoice", "in_invoice"):
+                lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+                if has_downpayment and lines and all(line.is_downpayment and line.price_subtotal > 0 for line in lines):
+                    move.l10n_fr_document_type = "386"
+                elif move.l10n_fr_document_type not in (False, "381"):
+                    move.l10n_fr_document_type = move.l10n_fr_document_type
+                else:
+                    move.l10n_fr_document_type = "380"
+            else:
+                move.l10n_fr_document_type = False
+
+    @api.depends("partner_id")
+    def _compute_l10n_fr_buyer_reference(self):
+        for move in self:
+            if not move.l10n_fr_buyer_reference:
+                move.l10n_fr_buyer_reference = move.partner_id.l10n_fr_routing_code or False
+
+    @api.depends("ref")
+    def _compute_l10n_fr_purchase_order_ref(self):
+        for move in self:
+            if move.is_sale_document() and not move.l10n_fr_purchase_order_ref:
+                move.l10n_fr_purchase_order_ref = move.ref or False
+
+    @api.depends("reversed_entry_id")
+    def _compute_l10n_fr_preceding_move_ids(self):
+        for move in self:
+            preceding = move.l10n_fr_preceding_move_ids | move.reversed_entry_id
+            for line in move._l10n_fr_deducted_deposit_lines():
+                if "sale_line_ids" in line._fields:
+                    preceding |= line.sale_line_ids.invoice_lines.move_id.filtered(
+                        lambda deposit, move=move: deposit != move and deposit.state == "posted"
+                    )
+            move.l10n_fr_preceding_move_ids = preceding
+
+    @api.depends("partner_id.invoice_edi_format", "move_type")
+    def _compute_l10n_fr_is_einvoice(self):
+        for move in self:
+            move.l10n_fr_is_einvoice = bool(
+                move.l10n_fr_einvoice_finding_ids
+                or move.l10n_fr_einvoice_state
+                or (move.is_sale_document() and move.partner_id._l10n_fr_einvoice_format())
+            )

@@ -1,0 +1,401 @@
+"""Receiving: a Factur-X PDF, UBL or CII file becomes a draft bill through Odoo's decoder hook."""
+
+import logging
+from decimal import Decimal
+
+from einvoice import api as einvoice_api
+from einvoice.codes import Scheme
+from einvoice.detect import ROOTS, Syntax
+from einvoice.errors import EInvoiceError
+from einvoice.validation import validate
+from markupsafe import Markup
+from stdnum import iban
+
+from odoo import Command, models
+from odoo.exceptions import RedirectWarning, UserError
+
+from .account_move_export import UOM_CODES
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _get_edi_decoder(self, file_data, new=False):
+        # Every CII / UBL invoice goes through the engine: it reads all profiles and validates.
+        if file_data["type"] == "xml" and file_data.get("xml_tree") is not None:
+            if ROOTS.get(file_data["xml_tree"].tag) in (Syntax.CII, Syntax.UBL_INVOICE, Syntax.UBL_CREDIT_NOTE):
+                return self._l10n_fr_import_einvoice
+        return super()._get_edi_decoder(file_data, new=new)
+
+    # --- decoder ---------------------------------------------------------------------
+
+    def _l10n_fr_import_einvoice(self, invoice, file_data, new=False):
+        try:
+            loaded = einvoice_api.load(file_data["content"], source=file_data["filename"])
+        except EInvoiceError as exc:
+            raise UserError(self.env._("%(file)s cannot be read: %(error)s", file=file_data["filename"], error=exc)) from exc
+        document = loaded.invoice
+        journal = invoice.journal_id
+        if journal.type not in ("purchase", "sale"):
+            return False
+        direction = "in" if journal.type == "purchase" else "out"
+        move_type = f"{direction}_{'refund' if document.is_credit_note else 'invoice'}"
+        if not new and invoice.move_type != move_type and {invoice.move_type, move_type} not in (
+            {"out_invoice", "out_refund"},
+            {"in_invoice", "in_refund"},
+        ):
+            return False
+        try:
+            report = validate(loaded.xml, facturx=bool(file_data.get("originator_pdf")))
+        except EInvoiceError as exc:
+            report = None
+            _logger.info("%s could not be validated: %s", file_data["filename"], exc)
+
+        invoice.move_type = move_type
+        party = document.seller if direction == "in" else document.buyer
+        partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
+        created_partner = False
+        if not partner:
+            partner = self._l10n_fr_create_partner(party, invoice.company_id)
+            created_partner = True
+        self._l10n_fr_refuse_duplicate(invoice, partner, document, move_type)
+
+        logs = []
+        with invoice._get_edi_creation() as invoice:
+            invoice._l10n_fr_fill_from_document(document, partner, direction, logs)
+        invoice._l10n_fr_link_preceding(document, partner)
+        invoice._l10n_fr_import_attachments(document)
+
+        # The file received stays the main attachment of the bill.
+        original = file_data.get("originator_pdf") or file_data.get("attachment")
+        if original:
+            invoice.message_main_attachment_id = original
+        invoice.l10n_fr_imported_syntax = f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}" + (
+            f" - {loaded.profile}" if loaded.profile else ""
+        )
+        invoice._l10n_fr_store_findings(report, []) if report is not None else None
+
+        body = Markup("<p><strong>%s</strong></p>") % self.env._(
+            "E-invoice received: %(syntax)s, number %(number)s.", syntax=invoice.l10n_fr_imported_syntax, number=document.number
+        )
+        if created_partner:
+            logs.insert(0, self.env._("No partner matched the file: %s was created from it.", partner.display_name))
+        else:
+            logs.insert(0, self.env._("Partner %(partner)s found by %(key)s.", partner=partner.display_name, key=matched_by))
+        logs += invoice._l10n_fr_check_totals(document)
+        if report is not None:
+            if report.fatal:
+                logs.append(
+                    self.env._(
+                        "The file breaks %s official rule(s): see the E-invoice tab before validating the bill.",
+                        len(report.fatal),
+                    )
+                )
+            else:
+                logs.append(self.env._("The file passes the official rules (%s).", ", ".join(report.rule_sets)))
+        body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % log for log in logs)
+        invoice.message_post(body=body)
+        return True
+
+    # --- partner ---------------------------------------------------------------------
+
+    def _l10n_fr_find_partner(self, party, company):
+        """The partner of the file, looked up by SIREN, SIRET, VAT, 0225 address then IBAN."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        domain_company = [("company_id", "in", (False, company.id))]
+        keys = []
+        if party.siren:
+            keys.append((self.env._("SIREN %s", party.siren), [("l10n_fr_siren", "=", party.siren)]))
+        if party.siret:
+            keys.append((self.env._("SIRET %s", party.siret), [("siret", "=", party.siret)]))
+        if party.vat_id:
+            keys.append((self.env._("VAT number %s", party.vat_id), [("vat", "=ilike", party.vat_id.replace(" ", ""))]))
+        address = party.electronic_address
+        if address and address.scheme == Scheme.FR_CTC_ADDRESS:
+            keys.append(
+                (self.env._("e-invoicing address %s", address.value), [("l10n_fr_electronic_address", "=", address.value)])
+            )
+        for label, domain in keys:
+            partner = Partner.search(domain + domain_company + [("parent_id", "=", False)], limit=1, order="active desc, id")
+            if partner:
+                return partner, label
+        return self.env["res.partner"], None
+
+    def _l10n_fr_find_partner_by_iban(self, document, company):
+        accounts = document.payment.credit_transfers if document.payment else []
+        for account in accounts:
+            bank = self.env["res.partner.bank"].search(
+                [("sanitized_acc_number", "=", account.account_id.replace(" ", "").upper()), ("company_id", "in", (False, company.id))],
+                limit=1,
+            )
+            if bank:
+                return bank.partner_id.commercial_partner_id
+        return self.env["res.partner"]
+
+    def _l10n_fr_create_partner(self, party, company):
+        address = party.address
+        country = self.env["res.country"].search([("code", "=", address.country_code)], limit=1) if address and address.country_code else False
+        values = {
+            "name": party.name or party.trading_name or self.env._("Unknown partner"),
+            "is_company": True,
+            "vat": party.vat_id or False,
+            "siret": party.siret or False,
+            "l10n_fr_siren": party.siren or False,
+            "email": party.contact.email if party.contact and party.contact.email else False,
+            "phone": party.contact.phone if party.contact and party.contact.phone else False,
+        }
+        if address:
+            values.update(street=address.line1 or False, street2=address.line2 or False, city=address.city or False, zip=address.post_code or False)
+        if country:
+            values["country_id"] = country.id
+        if party.electronic_address and party.electronic_address.scheme == Scheme.FR_CTC_ADDRESS:
+            values["l10n_fr_electronic_address"] = party.electronic_address.value
+        return self.env["res.partner"].create(values)
+
+    def _l10n_fr_refuse_duplicate(self, invoice, partner, document, move_type):
+        """The same partner, number and year already exist: refuse, and point at the existing bill."""
+        year = document.issue_date.year
+        existing = self.search(
+            [
+                ("id", "!=", invoice.id),
+                ("company_id", "=", invoice.company_id.id),
+                ("move_type", "=", move_type),
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("ref", "=", document.number),
+                ("invoice_date", ">=", f"{year}-01-01"),
+                ("invoice_date", "<=", f"{year}-12-31"),
+                ("state", "!=", "cancel"),
+            ],
+            limit=1,
+        )
+        if existing:
+            raise RedirectWarning(
+                self.env._(
+                    "Invoice %(number)s of %(partner)s (%(year)s) was already received: %(existing)s.",
+                    number=document.number,
+                    partner=partner.display_name,
+                    year=year,
+                    existing=existing.display_name,
+                ),
+                existing._get_records_action(),
+                self.env._("Open it"),
+            )
+
+    # --- content ---------------------------------------------------------------------
+
+    def _l10n_fr_fill_from_document(self, document, partner, direction, logs):
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", document.currency)], limit=1)
+        values = {
+            "partner_id": partner.id,
+            "ref": document.number,
+            "invoice_date": document.issue_date,
+            "l10n_fr_document_type": document.type_code if document.type_code in dict(self._fields["l10n_fr_document_type"].selection) else False,
+        }
+        if direction == "out":
+            values["name"] = document.number
+        if document.due_date:
+            values["invoice_date_due"] = document.due_date
+        if currency:
+            values["currency_id"] = currency.id
+            if not currency.active:
+                logs.append(self.env._("The currency %s is not active in this database.", document.currency))
+        else:
+            logs.append(self.env._("Unknown currency %s: the company's currency is used.", document.currency))
+        if document.payment and document.payment.remittance_info:
+            values["payment_reference"] = document.payment.remittance_info
+        if document.buyer_reference:
+            values["l10n_fr_buyer_reference"] = document.buyer_reference
+        if document.purchase_order_reference:
+            values["l10n_fr_purchase_order_ref"] = document.purchase_order_reference
+        if document.contract_reference:
+            values["l10n_fr_contract_ref"] = document.contract_reference
+        if document.business_process and len(document.business_process) == 2:
+            category, kind = document.business_process
+            if category in "BSM" and kind in "12345678":
+                values["l10n_fr_operation_category"] = category
+                values["l10n_fr_frame_kind"] = kind
+        if direction == "in":
+            bank = self._l10n_fr_supplier_bank(document, partner, logs)
+            if bank:
+                values["partner_bank_id"] = bank.id
+        self.write(values)
+        self.invoice_line_ids = [Command.clear()] + [
+            Command.create(line_values) for line_values in self._l10n_fr_line_values(document, direction, logs)
+        ]
+
+    def _l10n_fr_supplier_bank(self, document, partner, logs):
+        accounts = document.payment.credit_transfers if document.payment else []
+        for account in accounts:
+            number = account.account_id.replace(" ", "").upper()
+            if not iban.is_valid(number):
+                continue
+            bank = self.env["res.partner.bank"].search(
+                [("sanitized_acc_number", "=", number), ("partner_id", "=", partner.id)], limit=1
+            )
+            if not bank:
+                bank = self.env["res.partner.bank"].create({"acc_number": number, "partner_id": partner.id})
+                logs.append(self.env._("Bank account %s added to the partner.", number))
+            return bank
+        return self.env["res.partner.bank"]
+
+    def _l10n_fr_find_tax(self, category, rate, direction, logs):
+        tax_use = "purchase" if direction == "in" else "sale"
+        domain = [
+            ("company_id", "child_of", self.company_id.root_id.id),
+            ("type_tax_use", "=", tax_use),
+            ("amount_type", "=", "percent"),
+            ("price_include", "=", False),
+            ("l10n_fr_vat_category", "=", category),
+        ]
+        if category != "O":
+            domain.append(("amount", "=", float(rate or 0)))
+        tax = self.env["account.tax"].search(domain, limit=1, order="sequence, id")
+        if not tax:
+            logs.append(
+                self.env._(
+                    "No %(use)s tax of category %(category)s at %(rate)s %% exists: lines with it have no tax.",
+                    use=tax_use,
+                    category=category,
+                    rate=rate if rate is not None else "-",
+                )
+            )
+        return tax
+
+    def _l10n_fr_find_product(self, item, partner):
+        Product = self.env["product.product"]
+        if item.seller_id:
+            info = self.env["product.supplierinfo"].search(
+                [("partner_id", "=", partner.commercial_partner_id.id), ("product_code", "=", item.seller_id)], limit=1
+            )
+            if info:
+                return info.product_id or info.product_tmpl_id.product_variant_id
+        if item.standard_id and item.standard_id.value:
+            product = Product.search([("barcode", "=", item.standard_id.value)], limit=1)
+            if product:
+                return product
+        if item.buyer_id:
+            product = Product.search([("default_code", "=", item.buyer_id)], limit=1)
+            if product:
+                return product
+        if item.seller_id:
+            product = Product.search([("default_code", "=", item.seller_id)], limit=1)
+            if product:
+                return product
+        return Product.search([("name", "=", item.name)], limit=1)
+
+    def _l10n_fr_line_values(self, document, direction, logs):
+        partner = self.partner_id
+        units = {code: xmlid for xmlid, code in UOM_CODES.items()}
+        taxes = {}
+
+        def tax_for(category, rate):
+            key = (category, rate)
+            if key not in taxes:
+                taxes[key] = self._l10n_fr_find_tax(category, rate, direction, logs)
+            return taxes[key]
+
+        result = []
+        for line in document.lines:
+            product = self._l10n_fr_find_product(line.item, partner)
+            name = line.item.name
+            if line.item.description:
+                name = f"{name}\n{line.item.description}"
+            values = {"name": name, "quantity": float(line.quantity)}
+            base_quantity = line.price.base_quantity or Decimal(1)
+            if line.allowances_charges or not line.quantity:
+                price = line.net_amount / line.quantity if line.quantity else line.price.net / base_quantity
+                values["price_unit"] = float(price)
+            elif line.price.gross and line.price.discount:
+                values["price_unit"] = float(line.price.gross / base_quantity)
+                values["discount"] = float(line.price.discount / line.price.gross * 100)
+            else:
+                values["price_unit"] = float(line.price.net / base_quantity)
+            if product:
+                values["product_id"] = product.id
+            uom = self.env.ref(units[line.unit_code], raise_if_not_found=False) if line.unit_code in units else None
+            if uom and (not product or uom.category_id == product.uom_id.category_id):
+                values["product_uom_id"] = uom.id
+            tax = tax_for(line.vat_category, line.vat_rate)
+            values["tax_ids"] = [Command.set(tax.ids)]
+            result.append(values)
+        for adjustment in document.allowances_charges:
+            amount = float(adjustment.amount)
+            label = adjustment.reason or (self.env._("Charge") if adjustment.is_charge else self.env._("Allowance"))
+            tax = tax_for(adjustment.vat_category, adjustment.vat_rate)
+            result.append(
+                {
+                    "name": label,
+                    "quantity": 1,
+                    "price_unit": amount if adjustment.is_charge else -amount,
+                    "tax_ids": [Command.set(tax.ids)],
+                }
+            )
+        return result
+
+    def _l10n_fr_link_preceding(self, document, partner):
+        if not document.preceding_invoices:
+            return
+        kinds = ("in_invoice",) if self.move_type.startswith("in") else ("out_invoice",)
+        numbers = [ref.number for ref in document.preceding_invoices]
+        field = "ref" if self.move_type.startswith("in") else "name"
+        preceding = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "in", kinds),
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                (field, "in", numbers),
+            ]
+        )
+        if preceding:
+            self.l10n_fr_preceding_move_ids = preceding
+            if self.move_type.endswith("refund"):
+                self.reversed_entry_id = preceding[:1]
+
+    def _l10n_fr_import_attachments(self, document):
+        attachments = self.env["ir.attachment"]
+        for attachment in document.attachments:
+            if not attachment.content:
+                continue
+            attachments |= self.env["ir.attachment"].create(
+                {
+                    "name": attachment.filename or attachment.id,
+                    "raw": attachment.content,
+                    "mimetype": attachment.mime_code or "application/octet-stream",
+                    "res_model": "account.move",
+                    "res_id": self.id,
+                    "description": attachment.description or False,
+                }
+            )
+        if attachments:
+            self.l10n_fr_einvoice_attachment_ids = attachments
+
+    def _l10n_fr_check_totals(self, document):
+        """Compare the bill Odoo computed with the totals of the file; say every difference."""
+        totals = document.totals
+        if totals is None:
+            return [self.env._("The file states no totals: they could not be checked.")]
+        logs = []
+        currency = self.currency_id
+        pairs = (
+            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed),
+            (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax),
+            (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - (totals.rounding and float(totals.rounding) or 0.0)),
+        )
+        for label, expected, computed in pairs:
+            difference = float(expected) - computed
+            if not currency.is_zero(difference):
+                logs.append(
+                    self.env._(
+                        "%(label)s: the file says %(expected)s, the bill computes %(computed)s (difference %(difference)s). "
+                        "Check the taxes and lines before validating.",
+                        label=label,
+                        expected=expected,
+                        computed=currency.round(computed),
+                        difference=currency.round(difference),
+                    )
+                )
+        if not logs:
+            logs.append(self.env._("Totals match the file: %(total)s %(currency)s.", total=totals.tax_inclusive, currency=document.currency))
+        return logs

@@ -1,0 +1,62 @@
+from einvoice import api as einvoice_api
+from einvoice.testing import cases
+
+from odoo.exceptions import RedirectWarning
+from odoo.tests import tagged
+
+from .common import EinvoiceCommon
+
+
+@tagged("post_install_l10n", "post_install", "-at_install")
+class TestImport(EinvoiceCommon):
+    def test_facturx_pdf_becomes_a_draft_bill(self):
+        pdf = einvoice_api.build(cases.b2b_goods_standard(), "facturx")
+        bill = self.import_bill(pdf, "F2026-0001.pdf")
+        self.assertEqual(bill.state, "draft")
+        self.assertEqual(bill.ref, "F2026-0001")
+        self.assertEqual(bill.partner_id, self.company.partner_id)
+        self.assertEqual(bill.message_main_attachment_id.name, "F2026-0001.pdf")
+        self.assertIn("Factur-X", bill.l10n_fr_imported_syntax)
+        self.assertAlmostEqual(bill.amount_total, 515.52)
+        self.assertEqual(bill.partner_bank_id.sanitized_acc_number, cases.SELLER_IBAN)
+        body = " ".join(bill.message_ids.mapped("body"))
+        self.assertIn("found by SIREN 732829320", body)
+        self.assertIn("Totals match the file", body)
+
+    def test_duplicate_refused(self):
+        xml = einvoice_api.build(cases.b2b_services(), "cii")
+        self.import_bill(xml, "first.xml")
+        with self.assertRaisesRegex(RedirectWarning, "already received"):
+            self.import_bill(xml, "again.xml")
+
+    def test_unknown_supplier_created_and_matched_by_vat_next_time(self):
+        invoice = cases.b2b_goods_standard()
+        invoice.seller.name = "Fournisseur Inconnu SAS"
+        invoice.seller.legal_id.value = "552100554"
+        invoice.seller.identifiers[0].value = "55210055400013"
+        invoice.seller.vat_id = "FR32552100554"
+        invoice.seller.electronic_address.value = "552100554"
+        xml = einvoice_api.build(invoice, "ubl")
+        bill = self.import_bill(xml, "inconnu.xml")
+        self.assertEqual(bill.partner_id.name, "Fournisseur Inconnu SAS")
+        self.assertEqual(bill.partner_id.l10n_fr_siren, "552100554")
+        self.assertIn("was created from it", " ".join(bill.message_ids.mapped("body")))
+
+    def test_invalid_file_still_imported_with_findings(self):
+        invoice = cases.b2b_goods_standard()
+        invoice.totals.tax_inclusive += 1  # BR-CO-15 broken on purpose
+        xml = einvoice_api.build(invoice, "cii")
+        bill = self.import_bill(xml, "broken.xml")
+        self.assertEqual(bill.state, "draft")
+        self.assertIn("BR-CO-15", bill.l10n_fr_einvoice_finding_ids.mapped("rule_id"))
+        self.assertEqual(bill.l10n_fr_einvoice_state, "invalid")
+        self.assertIn("the file says 516.52", " ".join(bill.message_ids.mapped("body")))
+
+    def test_entities_are_not_expanded(self):
+        xml = (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">&e;'
+            b"</rsm:CrossIndustryInvoice>"
+        )
+        attachment = self.env["ir.attachment"].create({"name": "evil.xml", "raw": xml})
+        self.assertEqual(attachment._decode_edi_xml("evil.xml", xml), [])

@@ -1,0 +1,68 @@
+import io
+
+import pikepdf
+
+from einvoice import api as einvoice_api
+from einvoice.pdf import extract_xml
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from .common import EinvoiceCommon
+
+
+@tagged("post_install_l10n", "post_install", "-at_install")
+class TestSendAndPrint(EinvoiceCommon, HttpCase):
+    def test_send_and_print_embeds_a_valid_facturx(self):
+        move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.service, 1, 450.0, self.tax_20)])
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=move.ids, force_report_rendering=True)
+            .create({})
+        )
+        self.assertEqual(wizard.invoice_edi_format, "fr_facturx")
+        wizard.action_send_and_print()
+        self.assertTrue(move.is_move_sent)
+        self.assertEqual(move.l10n_fr_einvoice_state, "valid" if not move.l10n_fr_einvoice_finding_ids else "warning")
+        self.assertTrue(move.ubl_cii_xml_id.name.endswith("_facturx.xml"))
+        pdf = move.invoice_pdf_report_id.raw
+        if not pdf.startswith(b"%PDF"):
+            self.skipTest("no wkhtmltopdf on this machine: the invoice report is HTML")
+        filename, xml = extract_xml(pdf)
+        self.assertEqual(filename, "factur-x.xml")
+        self.assertEqual(xml, move.ubl_cii_xml_id.raw)
+        report = einvoice_api.check(pdf)
+        self.assertFalse(report.fatal, [f.rule_id for f in report.fatal])
+        # The PDF/A-3 structure, read by an independent reader.
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            with document.open_metadata() as meta:
+                self.assertEqual(meta.get("pdfaid:part"), "3")
+                self.assertEqual(meta.get("fx:ConformanceLevel"), "EN 16931")
+            intents = document.Root.OutputIntents
+            self.assertEqual(str(intents[0].S), "/GTS_PDFA1")
+            self.assertIn("/DestOutputProfile", intents[0])
+            af = document.Root.AF
+            self.assertEqual(str(af[0].AFRelationship), "/Data")
+            self.assertIn("/ID", document.trailer)
+            self.assertFalse(document.is_encrypted)
+            for page in document.pages:
+                for _name, font in (page.Resources.get("/Font") or {}).items():
+                    descriptor = font.get("/FontDescriptor")
+                    if descriptor is None and "/DescendantFonts" in font:
+                        descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+                    if str(font.Subtype) == "/Type3":
+                        continue
+                    self.assertTrue(
+                        descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+                        f"font {font.get('/BaseFont')} is not embedded",
+                    )
+
+    def test_ubl_format_attaches_the_ubl(self):
+        self.customer.invoice_edi_format = "fr_ubl"
+        move = self.make_invoice(lines=[(self.service, 2, 450.0, self.tax_20)])
+        self.env["account.move.send"]._generate_and_send_invoices(move, sending_methods=["manual"])
+        self.assertTrue(move.ubl_cii_xml_id.name.endswith("_ubl.xml"))
+        loaded = einvoice_api.load(move.ubl_cii_xml_id.raw)
+        self.assertEqual(str(loaded.syntax), "UBL Invoice")
+        self.assertEqual(loaded.invoice.number, move.name)
+        self.assertTrue(config["test_enable"])
