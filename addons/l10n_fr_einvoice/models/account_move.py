@@ -26,6 +26,7 @@ class AccountMove(models.Model):
     l10n_fr_operation_category = fields.Selection(
         [("B", "Goods"), ("S", "Services"), ("M", "Goods and services")],
         string="Operation category",
+        copy=False,
         compute="_compute_l10n_fr_operation_category",
         store=True,
         readonly=False,
@@ -35,6 +36,7 @@ class AccountMove(models.Model):
         FRAME_KINDS,
         string="Billing frame",
         compute="_compute_l10n_fr_frame_kind",
+        copy=False,
         store=True,
         readonly=False,
     )
@@ -47,6 +49,7 @@ class AccountMove(models.Model):
     l10n_fr_document_type = fields.Selection(
         DOCUMENT_TYPES,
         string="Document type",
+        copy=False,
         compute="_compute_l10n_fr_document_type",
         store=True,
         readonly=False,
@@ -73,6 +76,7 @@ class AccountMove(models.Model):
         "move_id",
         "preceding_id",
         string="Preceding invoices",
+        copy=False,
         compute="_compute_l10n_fr_preceding_move_ids",
         store=True,
         readonly=False,

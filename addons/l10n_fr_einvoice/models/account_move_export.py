@@ -359,6 +359,8 @@ class AccountMove(models.Model):
             payment.credit_transfers = [
                 CreditTransfer(account, bank.acc_holder_name or bank.partner_id.name or None, bank.bank_bic or None)
             ]
+        elif self.move_type.endswith("refund"):
+            return None  # a credit note pays nothing to the seller: no account to state
         else:
             problems.append(
                 self._l10n_fr_problem(

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from stdnum import iban
 
 from odoo import Command, models
-from odoo.exceptions import RedirectWarning, UserError
+from odoo.exceptions import RedirectWarning, UserError, ValidationError
 
 from .account_move_export import UOM_CODES
 
@@ -56,6 +56,9 @@ class AccountMove(models.Model):
         invoice.move_type = move_type
         party = document.seller if direction == "in" else document.buyer
         partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
+        if not partner and direction == "in":
+            partner = self._l10n_fr_find_partner_by_iban(document, invoice.company_id)
+            matched_by = self.env._("IBAN") if partner else None
         created_partner = False
         if not partner:
             partner = self._l10n_fr_create_partner(party, invoice.company_id)
@@ -152,7 +155,15 @@ class AccountMove(models.Model):
             values["country_id"] = country.id
         if party.electronic_address and party.electronic_address.scheme == Scheme.FR_CTC_ADDRESS:
             values["l10n_fr_electronic_address"] = party.electronic_address.value
-        return self.env["res.partner"].create(values)
+        try:
+            with self.env.cr.savepoint():
+                return self.env["res.partner"].create(values)
+        except ValidationError as exc:
+            # An identifier Odoo refuses (a VAT number with a wrong key...) must not lose the bill.
+            _logger.info("Partner created without its identifiers: %s", exc)
+            for key in ("vat", "siret", "l10n_fr_siren", "l10n_fr_electronic_address"):
+                values.pop(key, None)
+            return self.env["res.partner"].create(values)
 
     def _l10n_fr_refuse_duplicate(self, invoice, partner, document, move_type):
         """The same partner, number and year already exist: refuse, and point at the existing bill."""

@@ -34,8 +34,9 @@ class TestImport(EinvoiceCommon):
         invoice.seller.name = "Fournisseur Inconnu SAS"
         invoice.seller.legal_id.value = "552100554"
         invoice.seller.identifiers[0].value = "55210055400013"
-        invoice.seller.vat_id = "FR32552100554"
+        invoice.seller.vat_id = "FR96552100554"
         invoice.seller.electronic_address.value = "552100554"
+        invoice.payment = None  # the IBAN of the cases is a known supplier's
         xml = einvoice_api.build(invoice, "ubl")
         bill = self.import_bill(xml, "inconnu.xml")
         self.assertEqual(bill.partner_id.name, "Fournisseur Inconnu SAS")

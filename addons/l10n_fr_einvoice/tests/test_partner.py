@@ -49,9 +49,10 @@ class TestPartnerData(EinvoiceCommon):
         self.assertEqual(partner.with_company(self.company).invoice_edi_format, "fr_facturx")
 
     def test_billing_frame_categories(self):
-        move = self.make_invoice(lines=[(self.goods, 1, 10.0, self.tax_20)], post=False)
-        with self.assertRaisesRegex(ValidationError, "B3 does not exist"):
-            move.l10n_fr_frame_kind = "3"
         self.customer.with_company(self.company).l10n_fr_frame_kind = "2"
-        move2 = self.make_invoice(lines=[(self.service, 1, 10.0, self.tax_20)], post=False)
-        self.assertEqual(move2.l10n_fr_billing_frame, "S2")
+        services = self.make_invoice(lines=[(self.service, 1, 10.0, self.tax_20)], post=False)
+        self.assertEqual(services.l10n_fr_billing_frame, "S2")
+        goods = self.make_invoice(lines=[(self.goods, 1, 10.0, self.tax_20)], post=False)
+        self.assertEqual(goods.l10n_fr_billing_frame, "B2")
+        with self.assertRaisesRegex(ValidationError, "B3 does not exist"):
+            goods.write({"l10n_fr_frame_kind": "3"})

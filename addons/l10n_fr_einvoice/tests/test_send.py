@@ -6,7 +6,7 @@ from einvoice import api as einvoice_api
 from einvoice.pdf import extract_xml
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from .common import EinvoiceCommon
 
@@ -21,7 +21,9 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
             .create({})
         )
         self.assertEqual(wizard.invoice_edi_format, "fr_facturx")
-        wizard.action_send_and_print()
+        # Debian's wkhtmltopdf (unpatched Qt) makes Odoo warn about header switches it ignores.
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            wizard.action_send_and_print()
         self.assertTrue(move.is_move_sent)
         self.assertEqual(move.l10n_fr_einvoice_state, "valid" if not move.l10n_fr_einvoice_finding_ids else "warning")
         self.assertTrue(move.ubl_cii_xml_id.name.endswith("_facturx.xml"))
@@ -35,14 +37,14 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
         self.assertFalse(report.fatal, [f.rule_id for f in report.fatal])
         # The PDF/A-3 structure, read by an independent reader.
         with pikepdf.open(io.BytesIO(pdf)) as document:
-            with document.open_metadata() as meta:
-                self.assertEqual(meta.get("pdfaid:part"), "3")
-                self.assertEqual(meta.get("fx:ConformanceLevel"), "EN 16931")
+            meta = document.open_metadata()
+            self.assertEqual(meta.get("pdfaid:part"), "3")
+            self.assertEqual(meta.get("{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}ConformanceLevel"), "EN 16931")
             intents = document.Root.OutputIntents
             self.assertEqual(str(intents[0].S), "/GTS_PDFA1")
             self.assertIn("/DestOutputProfile", intents[0])
             af = document.Root.AF
-            self.assertEqual(str(af[0].AFRelationship), "/Data")
+            self.assertEqual(str(af[0].AFRelationship), "/Alternative")
             self.assertIn("/ID", document.trailer)
             self.assertFalse(document.is_encrypted)
             for page in document.pages:
