@@ -1,12 +1,14 @@
-from . import einvoice_finding
-from . import res_company
-from . import res_config_settings
-from . import res_partner
-from . import account_journal
-from . import account_tax
-from . import account_move
-from . import account_move_export
-from . import account_move_import
-from . import account_move_send
-from . import account_move_send_wizard
-from . import ir_attachment
+from . import (
+    account_journal,
+    account_move,
+    account_move_export,
+    account_move_import,
+    account_move_send,
+    account_move_send_wizard,
+    account_tax,
+    einvoice_finding,
+    ir_attachment,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

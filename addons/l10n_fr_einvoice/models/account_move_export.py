@@ -4,6 +4,11 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
+from stdnum import ean, iban
+
+from odoo import fields, models
+from odoo.tools import html2plaintext
+
 from einvoice import api as einvoice_api
 from einvoice.codes import NoteSubject, Scheme
 from einvoice.errors import EInvoiceError
@@ -29,10 +34,6 @@ from einvoice.model import (
 from einvoice.money import round_amount, round_to
 from einvoice.profiles import Profile
 from einvoice.validation import validate
-from stdnum import ean, iban
-
-from odoo import fields, models
-from odoo.tools import html2plaintext
 
 from .account_tax import CATEGORIES_WITH_REASON
 from .res_partner import EINVOICE_FORMATS
@@ -150,9 +151,8 @@ class AccountMove(models.Model):
         taxable = defaultdict(lambda: ZERO)
         reasons = {}
         tax_of_group = {}
-        number = 0
-        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            number += 1
+        product_lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        for number, line in enumerate(product_lines, start=1):
             entry, vat_tax = self._l10n_fr_line(line, str(number), problems)
             invoice.lines.append(entry)
             if vat_tax:
@@ -393,7 +393,9 @@ class AccountMove(models.Model):
             quantity, price_unit = -quantity, -price_unit
         taxes = line.tax_ids.flatten_taxes_hierarchy()
         vat_taxes = taxes.filtered(lambda tax: tax.amount_type in ("percent", "division"))
-        price = self._l10n_fr_price(line, quantity, price_unit, net_amount, price_included=any(vat_taxes.mapped("price_include")))
+        price = self._l10n_fr_price(
+            line, quantity, price_unit, net_amount, price_included=any(vat_taxes.mapped("price_include"))
+        )
         name = (line.product_id.name or line.name or "").strip() or self.env._("Line %s", number)
         description = (line.name or "").strip()
         item = Item(name=name, description=description if description and description != name else None)
@@ -503,20 +505,43 @@ class AccountMove(models.Model):
         company = self.company_id
         buyer = self.partner_id.commercial_partner_id
         if rule_id in NOTE_RULES:
-            return {"fix_model": "res.company", "fix_res_id": company.id, "field_description": self.env._("Legal notes (PMT, PMD, AAB)")}
+            return {
+                "fix_model": "res.company",
+                "fix_res_id": company.id,
+                "field_description": self.env._("Legal notes (PMT, PMD, AAB)"),
+            }
         if term in SELLER_TERMS:
-            return {"fix_model": "res.company", "fix_res_id": company.id, "field_description": self.env._("Company: %s", term)}
+            return {
+                "fix_model": "res.company",
+                "fix_res_id": company.id,
+                "field_description": self.env._("Company: %s", term),
+            }
         if term in BUYER_TERMS:
-            return {"fix_model": "res.partner", "fix_res_id": buyer.id, "field_description": self.env._("Customer: %s", term)}
+            return {
+                "fix_model": "res.partner",
+                "fix_res_id": buyer.id,
+                "field_description": self.env._("Customer: %s", term),
+            }
         if term in TAX_TERMS:
             taxes = self.invoice_line_ids.tax_ids.flatten_taxes_hierarchy()
-            suspect = taxes.filtered(
-                lambda tax: tax.l10n_fr_vat_category in CATEGORIES_WITH_REASON and not tax.l10n_fr_exemption_reason
-            ) or taxes
+            suspect = (
+                taxes.filtered(
+                    lambda tax: tax.l10n_fr_vat_category in CATEGORIES_WITH_REASON and not tax.l10n_fr_exemption_reason
+                )
+                or taxes
+            )
             if suspect:
-                return {"fix_model": "account.tax", "fix_res_id": suspect[0].id, "field_description": self.env._("Tax: %s", term)}
+                return {
+                    "fix_model": "account.tax",
+                    "fix_res_id": suspect[0].id,
+                    "field_description": self.env._("Tax: %s", term),
+                }
         if term in BANK_TERMS or rule_id in ("BR-61", "BR-50"):
-            return {"fix_model": "account.move", "fix_res_id": self.id, "field_description": self.env._("Recipient Bank")}
+            return {
+                "fix_model": "account.move",
+                "fix_res_id": self.id,
+                "field_description": self.env._("Recipient Bank"),
+            }
         return {"fix_model": "account.move", "fix_res_id": self.id, "field_description": term or False}
 
     def _l10n_fr_store_findings(self, report, problems):
@@ -549,7 +574,7 @@ class AccountMove(models.Model):
         """The "Check e-invoice" button: build and validate, show the findings on the form."""
         failed = self.env["account.move"]
         for move in self:
-            xml, report, problems = move._l10n_fr_einvoice_xml()
+            _xml, report, problems = move._l10n_fr_einvoice_xml()
             if not move._l10n_fr_store_findings(report, problems):
                 failed |= move
         if failed:
@@ -561,5 +586,10 @@ class AccountMove(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"message": message, "type": kind, "sticky": False, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+            "params": {
+                "message": message,
+                "type": kind,
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }

@@ -3,16 +3,17 @@
 import logging
 from decimal import Decimal
 
-from einvoice import api as einvoice_api
-from einvoice.codes import Scheme
-from einvoice.detect import ROOTS, Syntax
-from einvoice.errors import EInvoiceError
-from einvoice.validation import validate
 from markupsafe import Markup
 from stdnum import iban
 
 from odoo import Command, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
+
+from einvoice import api as einvoice_api
+from einvoice.codes import Scheme
+from einvoice.detect import ROOTS, Syntax
+from einvoice.errors import EInvoiceError
+from einvoice.validation import validate
 
 from .account_move_export import UOM_CODES
 
@@ -24,9 +25,9 @@ class AccountMove(models.Model):
 
     def _get_edi_decoder(self, file_data, new=False):
         # Every CII / UBL invoice goes through the engine: it reads all profiles and validates.
-        if file_data["type"] == "xml" and file_data.get("xml_tree") is not None:
-            if ROOTS.get(file_data["xml_tree"].tag) in (Syntax.CII, Syntax.UBL_INVOICE, Syntax.UBL_CREDIT_NOTE):
-                return self._l10n_fr_import_einvoice
+        tree = file_data.get("xml_tree") if file_data["type"] == "xml" else None
+        if tree is not None and ROOTS.get(tree.tag) in (Syntax.CII, Syntax.UBL_INVOICE, Syntax.UBL_CREDIT_NOTE):
+            return self._l10n_fr_import_einvoice
         return super()._get_edi_decoder(file_data, new=new)
 
     # --- decoder ---------------------------------------------------------------------
@@ -35,16 +36,23 @@ class AccountMove(models.Model):
         try:
             loaded = einvoice_api.load(file_data["content"], source=file_data["filename"])
         except EInvoiceError as exc:
-            raise UserError(self.env._("%(file)s cannot be read: %(error)s", file=file_data["filename"], error=exc)) from exc
+            raise UserError(
+                self.env._("%(file)s cannot be read: %(error)s", file=file_data["filename"], error=exc)
+            ) from exc
         document = loaded.invoice
         journal = invoice.journal_id
         if journal.type not in ("purchase", "sale"):
             return False
         direction = "in" if journal.type == "purchase" else "out"
         move_type = f"{direction}_{'refund' if document.is_credit_note else 'invoice'}"
-        if not new and invoice.move_type != move_type and {invoice.move_type, move_type} not in (
-            {"out_invoice", "out_refund"},
-            {"in_invoice", "in_refund"},
+        if (
+            not new
+            and invoice.move_type != move_type
+            and {invoice.move_type, move_type}
+            not in (
+                {"out_invoice", "out_refund"},
+                {"in_invoice", "in_refund"},
+            )
         ):
             return False
         try:
@@ -66,8 +74,8 @@ class AccountMove(models.Model):
         self._l10n_fr_refuse_duplicate(invoice, partner, document, move_type)
 
         logs = []
-        with invoice._get_edi_creation() as invoice:
-            invoice._l10n_fr_fill_from_document(document, partner, direction, logs)
+        with invoice._get_edi_creation() as move:
+            move._l10n_fr_fill_from_document(document, partner, direction, logs)
         invoice._l10n_fr_link_preceding(document, partner)
         invoice._l10n_fr_import_attachments(document)
 
@@ -75,18 +83,23 @@ class AccountMove(models.Model):
         original = file_data.get("originator_pdf") or file_data.get("attachment")
         if original:
             invoice.message_main_attachment_id = original
-        invoice.l10n_fr_imported_syntax = f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}" + (
-            f" - {loaded.profile}" if loaded.profile else ""
+        invoice.l10n_fr_imported_syntax = (
+            f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}"
+            + (f" - {loaded.profile}" if loaded.profile else "")
         )
         invoice._l10n_fr_store_findings(report, []) if report is not None else None
 
         body = Markup("<p><strong>%s</strong></p>") % self.env._(
-            "E-invoice received: %(syntax)s, number %(number)s.", syntax=invoice.l10n_fr_imported_syntax, number=document.number
+            "E-invoice received: %(syntax)s, number %(number)s.",
+            syntax=invoice.l10n_fr_imported_syntax,
+            number=document.number,
         )
         if created_partner:
             logs.insert(0, self.env._("No partner matched the file: %s was created from it.", partner.display_name))
         else:
-            logs.insert(0, self.env._("Partner %(partner)s found by %(key)s.", partner=partner.display_name, key=matched_by))
+            logs.insert(
+                0, self.env._("Partner %(partner)s found by %(key)s.", partner=partner.display_name, key=matched_by)
+            )
         logs += invoice._l10n_fr_check_totals(document)
         if report is not None:
             if report.fatal:
@@ -118,10 +131,15 @@ class AccountMove(models.Model):
         address = party.electronic_address
         if address and address.scheme == Scheme.FR_CTC_ADDRESS:
             keys.append(
-                (self.env._("e-invoicing address %s", address.value), [("l10n_fr_electronic_address", "=", address.value)])
+                (
+                    self.env._("e-invoicing address %s", address.value),
+                    [("l10n_fr_electronic_address", "=", address.value)],
+                )
             )
         for label, domain in keys:
-            partner = Partner.search(domain + domain_company + [("parent_id", "=", False)], limit=1, order="active desc, id")
+            partner = Partner.search(
+                domain + domain_company + [("parent_id", "=", False)], limit=1, order="active desc, id"
+            )
             if partner:
                 return partner, label
         return self.env["res.partner"], None
@@ -130,7 +148,10 @@ class AccountMove(models.Model):
         accounts = document.payment.credit_transfers if document.payment else []
         for account in accounts:
             bank = self.env["res.partner.bank"].search(
-                [("sanitized_acc_number", "=", account.account_id.replace(" ", "").upper()), ("company_id", "in", (False, company.id))],
+                [
+                    ("sanitized_acc_number", "=", account.account_id.replace(" ", "").upper()),
+                    ("company_id", "in", (False, company.id)),
+                ],
                 limit=1,
             )
             if bank:
@@ -139,7 +160,11 @@ class AccountMove(models.Model):
 
     def _l10n_fr_create_partner(self, party, company):
         address = party.address
-        country = self.env["res.country"].search([("code", "=", address.country_code)], limit=1) if address and address.country_code else False
+        country = (
+            self.env["res.country"].search([("code", "=", address.country_code)], limit=1)
+            if address and address.country_code
+            else False
+        )
         values = {
             "name": party.name or party.trading_name or self.env._("Unknown partner"),
             "is_company": True,
@@ -150,7 +175,12 @@ class AccountMove(models.Model):
             "phone": party.contact.phone if party.contact and party.contact.phone else False,
         }
         if address:
-            values.update(street=address.line1 or False, street2=address.line2 or False, city=address.city or False, zip=address.post_code or False)
+            values.update(
+                street=address.line1 or False,
+                street2=address.line2 or False,
+                city=address.city or False,
+                zip=address.post_code or False,
+            )
         if country:
             values["country_id"] = country.id
         if party.electronic_address and party.electronic_address.scheme == Scheme.FR_CTC_ADDRESS:
@@ -197,12 +227,16 @@ class AccountMove(models.Model):
     # --- content ---------------------------------------------------------------------
 
     def _l10n_fr_fill_from_document(self, document, partner, direction, logs):
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", document.currency)], limit=1)
+        currency = (
+            self.env["res.currency"].with_context(active_test=False).search([("name", "=", document.currency)], limit=1)
+        )
         values = {
             "partner_id": partner.id,
             "ref": document.number,
             "invoice_date": document.issue_date,
-            "l10n_fr_document_type": document.type_code if document.type_code in dict(self._fields["l10n_fr_document_type"].selection) else False,
+            "l10n_fr_document_type": document.type_code
+            if document.type_code in dict(self._fields["l10n_fr_document_type"].selection)
+            else False,
         }
         if direction == "out":
             values["name"] = document.number
@@ -392,15 +426,19 @@ class AccountMove(models.Model):
         pairs = (
             (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed),
             (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax),
-            (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - (totals.rounding and float(totals.rounding) or 0.0)),
+            (
+                self.env._("Total with VAT (BT-112)"),
+                totals.tax_inclusive,
+                self.amount_total - (totals.rounding and float(totals.rounding) or 0.0),
+            ),
         )
         for label, expected, computed in pairs:
             difference = float(expected) - computed
             if not currency.is_zero(difference):
                 logs.append(
                     self.env._(
-                        "%(label)s: the file says %(expected)s, the bill computes %(computed)s (difference %(difference)s). "
-                        "Check the taxes and lines before validating.",
+                        "%(label)s: the file says %(expected)s, the bill computes %(computed)s "
+                        "(difference %(difference)s). Check the taxes and lines before validating.",
                         label=label,
                         expected=expected,
                         computed=currency.round(computed),
@@ -408,5 +446,11 @@ class AccountMove(models.Model):
                     )
                 )
         if not logs:
-            logs.append(self.env._("Totals match the file: %(total)s %(currency)s.", total=totals.tax_inclusive, currency=document.currency))
+            logs.append(
+                self.env._(
+                    "Totals match the file: %(total)s %(currency)s.",
+                    total=totals.tax_inclusive,
+                    currency=document.currency,
+                )
+            )
         return logs

@@ -1,6 +1,6 @@
-from einvoice.pdf import embed_xml, is_pdf
-
 from odoo import api, models
+
+from einvoice.pdf import embed_xml, is_pdf
 
 from .account_move_export import PROFILES
 from .res_partner import EINVOICE_FORMATS

@@ -10,7 +10,7 @@ class AccountMoveSendWizard(models.TransientModel):
         move = self.move_id
         found = self.env["account.move.send"]._l10n_fr_target(move, self.invoice_edi_format)
         if found and not move.ubl_cii_xml_id:
-            xml, report, problems = move._l10n_fr_einvoice_xml(*found)
+            _xml, report, problems = move._l10n_fr_einvoice_xml(*found)
             if not move._l10n_fr_store_findings(report, problems):
                 return {
                     "type": "ir.actions.client",

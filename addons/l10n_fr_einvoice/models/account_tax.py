@@ -72,8 +72,10 @@ class AccountTax(models.Model):
 
     def _l10n_fr_chart_xml_ids(self):
         """Tax id -> xml id suffix of the chart template it comes from (``<company id>_tva_...``)."""
-        data = self.env["ir.model.data"].sudo().search_read(
-            [("model", "=", "account.tax"), ("res_id", "in", self.ids)], ["name", "res_id"]
+        data = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search_read([("model", "=", "account.tax"), ("res_id", "in", self.ids)], ["name", "res_id"])
         )
         return {row["res_id"]: row["name"].split("_", 1)[-1] for row in data}
 

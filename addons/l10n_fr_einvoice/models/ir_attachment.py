@@ -1,9 +1,9 @@
 import logging
 
+from odoo import models
+
 from einvoice.errors import ParseError
 from einvoice.xmlsafe import parse_xml
-
-from odoo import models
 
 _logger = logging.getLogger(__name__)
 

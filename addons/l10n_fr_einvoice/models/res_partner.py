@@ -106,9 +106,7 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         return partner.is_company and (partner.country_code == "FR" or bool(partner.l10n_fr_siren))
 
-    @api.depends(
-        "is_company", "country_id", "l10n_fr_siren", "siret", "vat", "parent_id", "l10n_fr_electronic_address"
-    )
+    @api.depends("is_company", "country_id", "l10n_fr_siren", "siret", "vat", "parent_id", "l10n_fr_electronic_address")
     def _compute_l10n_fr_einvoice_issues(self):
         for partner in self:
             problems = partner._l10n_fr_einvoice_problems()

@@ -1,6 +1,1 @@
-from . import test_partner
-from . import test_export
-from . import test_rejections
-from . import test_import
-from . import test_send
-from . import test_core_comparison
+from . import test_core_comparison, test_export, test_import, test_partner, test_rejections, test_send

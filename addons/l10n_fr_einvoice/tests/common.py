@@ -1,11 +1,11 @@
 import base64
 
-from einvoice.testing import cases
-
 from odoo import Command, fields
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from einvoice.testing import cases
 
 ISSUE_DATE = fields.Date.to_date("2026-09-15")
 
@@ -112,12 +112,21 @@ class EinvoiceCommon(AccountTestInvoicingCommon):
             }
         )
         cls.goods = cls._create_product(
-            name="Chaise de bureau", type="consu", default_code="CH-01", barcode="4006381333931", lst_price=89.90,
+            name="Chaise de bureau",
+            type="consu",
+            default_code="CH-01",
+            barcode="4006381333931",
+            lst_price=89.90,
             taxes_id=[Command.set(cls.tax_20.ids)],
         )
-        cls.lamp = cls._create_product(name="Lampe", type="consu", default_code="LP-02", lst_price=35.0, taxes_id=[Command.set(cls.tax_20.ids)])
+        cls.lamp = cls._create_product(
+            name="Lampe", type="consu", default_code="LP-02", lst_price=35.0, taxes_id=[Command.set(cls.tax_20.ids)]
+        )
         cls.service = cls._create_product(
-            name="Maintenance mensuelle", type="service", default_code="MAINT", lst_price=450.0,
+            name="Maintenance mensuelle",
+            type="service",
+            default_code="MAINT",
+            lst_price=450.0,
             taxes_id=[Command.set(cls.tax_20.ids)],
         )
         # The buyer: a second French company that receives the e-invoices as vendor bills.
@@ -194,9 +203,11 @@ class EinvoiceCommon(AccountTestInvoicingCommon):
         company_data = company_data or self.buyer_data
         attachment = self.env["ir.attachment"].create({"name": filename, "raw": content})
         journal = company_data["default_journal_purchase"]
-        return journal.with_company(company_data["company"]).with_context(
-            default_move_type="in_invoice", allowed_company_ids=company_data["company"].ids
-        )._create_document_from_attachment(attachment.ids)
+        return (
+            journal.with_company(company_data["company"])
+            .with_context(default_move_type="in_invoice", allowed_company_ids=company_data["company"].ids)
+            ._create_document_from_attachment(attachment.ids)
+        )
 
     @staticmethod
     def b64(data):

@@ -1,10 +1,10 @@
 from lxml import etree
 
-from einvoice import api as einvoice_api
-from einvoice.profiles import Profile
-
 from odoo import Command, fields
 from odoo.tests import tagged
+
+from einvoice import api as einvoice_api
+from einvoice.profiles import Profile
 
 from .common import EinvoiceCommon
 
@@ -19,7 +19,7 @@ class TestExportMatrix(EinvoiceCommon):
     """Each business case of the engine's matrix, as a real Odoo invoice: exported, valid, re-imported."""
 
     def round_trip(self, move, target=None, profile=None, expect_frame=None, expect_type=None):
-        xml, report = self.assert_valid(move, target, profile)
+        xml, _report = self.assert_valid(move, target, profile)
         document = einvoice_api.load(xml).invoice
         if expect_frame:
             self.assertEqual(document.business_process, expect_frame)
@@ -47,7 +47,7 @@ class TestExportMatrix(EinvoiceCommon):
     def test_b2b_goods(self):
         move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.lamp, 2, 35.0, self.tax_20)])
         self.assertEqual(move.l10n_fr_operation_category, "B")
-        xml, document, bill = self.round_trip(move, expect_frame="B1", expect_type="380")
+        _xml, document, bill = self.round_trip(move, expect_frame="B1", expect_type="380")
         line = document.lines[0]
         self.assertEqual(line.item.seller_id, "CH-01")
         self.assertEqual(line.item.standard_id.value, "4006381333931")
@@ -74,18 +74,22 @@ class TestExportMatrix(EinvoiceCommon):
                 (self.goods, 1, 89.90, self.tax_20),
             ]
         )
-        xml, document, bill = self.round_trip(move)
+        _xml, document, _bill = self.round_trip(move)
         self.assertEqual(sorted(str(b.rate) for b in document.vat_breakdown), ["10", "20", "5.5"])
 
     def test_line_discount(self):
-        move = self.make_invoice(lines=[(self.goods, 3, 89.90, self.tax_20, 10.0), (self.lamp, 7, 33.33, self.tax_20, 7.5)])
-        xml, document, bill = self.round_trip(move)
+        move = self.make_invoice(
+            lines=[(self.goods, 3, 89.90, self.tax_20, 10.0), (self.lamp, 7, 33.33, self.tax_20, 7.5)]
+        )
+        _xml, document, bill = self.round_trip(move)
         self.assertEqual(str(document.lines[0].price.gross), "89.9")
         self.assertEqual(str(document.lines[0].price.net), "80.91")
         self.assertAlmostEqual(bill.invoice_line_ids[0].discount, 10.0)
 
     def test_tax_included_prices(self):
-        move = self.make_invoice(lines=[(self.goods, 3, 107.88, self.tax_20_included), ("Frais de port", 1, 12.0, self.tax_20_included)])
+        move = self.make_invoice(
+            lines=[(self.goods, 3, 107.88, self.tax_20_included), ("Frais de port", 1, 12.0, self.tax_20_included)]
+        )
         self.round_trip(move)
 
     def test_public_buyer(self):
@@ -97,7 +101,7 @@ class TestExportMatrix(EinvoiceCommon):
         )
         self.assertEqual(move.l10n_fr_buyer_reference, "SERV-ACHATS")
         self.assertEqual(move.l10n_fr_purchase_order_ref, "EJ-1000234567")
-        xml, document, bill = self.round_trip(move)
+        _xml, document, bill = self.round_trip(move)
         self.assertEqual(document.buyer.electronic_address.value, "217500016_21750001600019_SERV-ACHATS")
         self.assertEqual(document.purchase_order_reference, "EJ-1000234567")
         self.assertEqual(document.contract_reference, "MARCHE-2026-017")
@@ -105,27 +109,27 @@ class TestExportMatrix(EinvoiceCommon):
 
     def test_consumer(self):
         move = self.make_invoice(partner=self.consumer, lines=[("Canapé", 1, 899.0, self.tax_20)])
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         document = einvoice_api.load(xml).invoice
         self.assertEqual(document.processing_note, "B2C")
         self.assertIsNone(document.buyer.legal_id)
 
     def test_exempt_with_reason(self):
         move = self.make_invoice(lines=[("Formation professionnelle continue", 2, 700.0, self.tax_exempt)])
-        xml, document, bill = self.round_trip(move)
+        _xml, document, _bill = self.round_trip(move)
         breakdown = document.vat_breakdown[0]
         self.assertEqual((breakdown.category, breakdown.exemption_reason_code), ("E", "VATEX-FR-CGI261-4"))
 
     def test_reverse_charge(self):
         move = self.make_invoice(lines=[("Travaux de plâtrerie (sous-traitance)", 1, 8000.0, self.tax_reverse_charge)])
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         self.assertEqual(einvoice_api.load(xml).invoice.vat_breakdown[0].category, "AE")
 
     def test_intra_eu_supply(self):
         move = self.make_invoice(
             partner=self.german_customer, lines=[(self.goods, 10, 150.0, self.tax_intra)], delivery_date=ISSUE
         )
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         document = einvoice_api.load(xml).invoice
         self.assertEqual(document.processing_note, "B2BINT")
         self.assertEqual(document.vat_breakdown[0].category, "K")
@@ -133,7 +137,7 @@ class TestExportMatrix(EinvoiceCommon):
 
     def test_export_outside_eu(self):
         move = self.make_invoice(partner=self.american_customer, lines=[("Parfum 50 ml", 200, 32.0, self.tax_export)])
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         self.assertEqual(einvoice_api.load(xml).invoice.vat_breakdown[0].category, "G")
 
     def test_deposit_then_final_invoice(self):
@@ -146,28 +150,30 @@ class TestExportMatrix(EinvoiceCommon):
         )
         final.write({"l10n_fr_frame_kind": "4", "l10n_fr_preceding_move_ids": [Command.set(deposit.ids)]})
         final.action_post()
-        xml, document, bill = self.round_trip(final, expect_frame="S4")
+        _xml, document, _bill = self.round_trip(final, expect_frame="S4")
         self.assertEqual([p.number for p in document.preceding_invoices], [deposit.name])
 
     def test_already_paid(self):
         move = self.make_invoice(lines=[("Abonnement annuel", 1, 240.0, self.tax_20)], post=False)
         move.l10n_fr_frame_kind = "2"
         move.action_post()
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         totals = einvoice_api.load(xml).invoice.totals
         self.assertEqual((str(totals.prepaid), str(totals.due)), ("288.00", "0.00"))
 
     def test_credit_note(self):
         invoice = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20)])
         self.round_trip(invoice)
-        wizard = self.env["account.move.reversal"].with_context(active_model="account.move", active_ids=invoice.ids).create(
-            {"reason": "Retour", "journal_id": invoice.journal_id.id}
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Retour", "journal_id": invoice.journal_id.id})
         )
         credit_note = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
         credit_note.action_post()
         self.assertEqual(credit_note.l10n_fr_document_type, "381")
         self.assertEqual(credit_note.l10n_fr_preceding_move_ids, invoice)
-        xml, document, bill = self.round_trip(credit_note, expect_type="381")
+        _xml, document, bill = self.round_trip(credit_note, expect_type="381")
         self.assertEqual(document.preceding_invoices[0].number, invoice.name)
         original_bill = self.env["account.move"].search(
             [("company_id", "=", self.buyer_company.id), ("ref", "=", invoice.name), ("move_type", "=", "in_invoice")]
@@ -177,7 +183,7 @@ class TestExportMatrix(EinvoiceCommon):
     def test_foreign_currency(self):
         usd = self.setup_other_currency("USD", rates=[("2026-01-01", 1.0870)])
         move = self.make_invoice(lines=[("Conseil", 5, 900.0, self.tax_20)], currency_id=usd.id)
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         document = einvoice_api.load(xml).invoice
         self.assertEqual((document.currency, document.tax_currency), ("USD", "EUR"))
         self.assertEqual(str(document.totals.tax_total_accounting), f"{abs(move.amount_tax_signed):.2f}")
@@ -185,7 +191,7 @@ class TestExportMatrix(EinvoiceCommon):
     def test_vat_on_debits(self):
         self.company.l10n_fr_vat_on_debits = True
         move = self.make_invoice(lines=[(self.service, 3, 800.0, self.tax_20)])
-        xml, report = self.assert_valid(move)
+        xml, _report = self.assert_valid(move)
         self.assertEqual(einvoice_api.load(xml).invoice.tax_point_date_code, "3")
         code = etree.fromstring(xml).findtext(".//ram:ApplicableTradeTax/ram:DueDateTypeCode", namespaces=NS)
         self.assertEqual(code, "5")
@@ -197,25 +203,38 @@ class TestExportMatrix(EinvoiceCommon):
         )
         move.l10n_fr_einvoice_attachment_ids = attachment
         move.action_post()
-        xml, document, bill = self.round_trip(move)
+        _xml, document, bill = self.round_trip(move)
         self.assertEqual(document.attachments[0].content, b"%PDF-1.4\n% bon de livraison\n")
         self.assertEqual(bill.l10n_fr_einvoice_attachment_ids.raw, b"%PDF-1.4\n% bon de livraison\n")
 
     def test_delivery_elsewhere(self):
         site = self.env["res.partner"].create(
-            {"name": "Chantier Lyon Part-Dieu", "parent_id": self.customer.id, "type": "delivery", "street": "5 place Béraudier",
-             "zip": "69003", "city": "Lyon", "country_id": self.env.ref("base.fr").id}
+            {
+                "name": "Chantier Lyon Part-Dieu",
+                "parent_id": self.customer.id,
+                "type": "delivery",
+                "street": "5 place Béraudier",
+                "zip": "69003",
+                "city": "Lyon",
+                "country_id": self.env.ref("base.fr").id,
+            }
         )
         move = self.make_invoice(lines=[(self.goods, 20, 89.90, self.tax_20)], partner_shipping_id=site.id)
-        xml, document, bill = self.round_trip(move)
+        _xml, document, _bill = self.round_trip(move)
         self.assertEqual(document.delivery.party_name, "Chantier Lyon Part-Dieu")
         self.assertEqual(document.delivery.address.post_code, "69003")
 
     def test_every_format(self):
         move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.service, 1, 450.0, self.tax_20)])
-        for target, profile in (("cii", Profile.EN16931), ("cii", Profile.EXTENDED_CTC_FR), ("ubl", Profile.EN16931), ("ubl", Profile.EXTENDED_CTC_FR), ("facturx", Profile.EXTENDED_CTC_FR)):
+        for target, profile in (
+            ("cii", Profile.EN16931),
+            ("cii", Profile.EXTENDED_CTC_FR),
+            ("ubl", Profile.EN16931),
+            ("ubl", Profile.EXTENDED_CTC_FR),
+            ("facturx", Profile.EXTENDED_CTC_FR),
+        ):
             with self.subTest(target=target, profile=profile):
-                xml, report = self.assert_valid(move, target, profile)
+                _xml, report = self.assert_valid(move, target, profile)
                 self.assertEqual(str(report.profile), str(profile))
 
     def test_ubl_credit_note_round_trip(self):
@@ -223,7 +242,7 @@ class TestExportMatrix(EinvoiceCommon):
         invoice = self.make_invoice(lines=[(self.goods, 2, 89.90, self.tax_20)])
         refund = invoice._reverse_moves([{"invoice_date": ISSUE, "ref": "Retour"}])
         refund.action_post()
-        xml, document, bill = self.round_trip(refund, expect_type="381")
+        xml, _document, _bill = self.round_trip(refund, expect_type="381")
         self.assertEqual(etree.fromstring(xml).tag.split("}")[1], "CreditNote")
 
 

@@ -1,8 +1,8 @@
-from einvoice import api as einvoice_api
-from einvoice.testing import cases
-
 from odoo.exceptions import RedirectWarning
 from odoo.tests import tagged
+
+from einvoice import api as einvoice_api
+from einvoice.testing import cases
 
 from .common import EinvoiceCommon
 

@@ -29,7 +29,12 @@ class TestPartnerData(EinvoiceCommon):
             {"name": "Sans SIREN SARL", "is_company": True, "country_id": self.env.ref("base.fr").id}
         )
         bad_siret = self.env["res.partner"].create(
-            {"name": "SIRET faux SAS", "is_company": True, "siret": "73282932000018", "country_id": self.env.ref("base.fr").id}
+            {
+                "name": "SIRET faux SAS",
+                "is_company": True,
+                "siret": "73282932000018",
+                "country_id": self.env.ref("base.fr").id,
+            }
         )
         self.assertIn("needs its SIREN", no_siren.l10n_fr_einvoice_issues)
         self.assertIn("The SIRET 73282932000018 is not valid", bad_siret.l10n_fr_einvoice_issues)

@@ -2,11 +2,11 @@ import io
 
 import pikepdf
 
-from einvoice import api as einvoice_api
-from einvoice.pdf import extract_xml
-
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
+
+from einvoice import api as einvoice_api
+from einvoice.pdf import extract_xml
 
 from .common import EinvoiceCommon
 
@@ -39,7 +39,9 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
         with pikepdf.open(io.BytesIO(pdf)) as document:
             meta = document.open_metadata()
             self.assertEqual(meta.get("pdfaid:part"), "3")
-            self.assertEqual(meta.get("{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}ConformanceLevel"), "EN 16931")
+            self.assertEqual(
+                meta.get("{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}ConformanceLevel"), "EN 16931"
+            )
             intents = document.Root.OutputIntents
             self.assertEqual(str(intents[0].S), "/GTS_PDFA1")
             self.assertIn("/DestOutputProfile", intents[0])
@@ -48,14 +50,15 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
             self.assertIn("/ID", document.trailer)
             self.assertFalse(document.is_encrypted)
             for page in document.pages:
-                for _name, font in (page.Resources.get("/Font") or {}).items():
+                for font in (page.Resources.get("/Font") or {}).values():
                     descriptor = font.get("/FontDescriptor")
                     if descriptor is None and "/DescendantFonts" in font:
                         descriptor = font.DescendantFonts[0].get("/FontDescriptor")
                     if str(font.Subtype) == "/Type3":
                         continue
                     self.assertTrue(
-                        descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+                        descriptor is not None
+                        and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
                         f"font {font.get('/BaseFont')} is not embedded",
                     )
 
