@@ -17,5 +17,6 @@
         "views/account_tax_views.xml",
         "views/account_move_views.xml",
     ],
+    "demo": ["demo/demo.xml"],
     "installable": True,
 }

@@ -12,3 +12,4 @@ from . import (
     res_config_settings,
     res_partner,
 )
+from . import demo
