@@ -6,10 +6,10 @@ from . import (
     account_move_send,
     account_move_send_wizard,
     account_tax,
+    demo,
     einvoice_finding,
     ir_attachment,
     res_company,
     res_config_settings,
     res_partner,
 )
-from . import demo

@@ -22,7 +22,7 @@ class EinvoiceCommon(AccountTestInvoicingCommon):
         france = cls.env.ref("base.fr")
         cls.company.write(
             {
-                "name": "Atelier Dupont SARL",
+                "name": "Atelier Dupont Essais SARL",
                 "street": "12 rue de la Paix",
                 "zip": "75002",
                 "city": "Paris",
@@ -115,7 +115,7 @@ class EinvoiceCommon(AccountTestInvoicingCommon):
             name="Chaise de bureau",
             type="consu",
             default_code="CH-01",
-            barcode="4006381333931",
+            barcode="3760000000017",
             lst_price=89.90,
             taxes_id=[Command.set(cls.tax_20.ids)],
         )
@@ -131,7 +131,7 @@ class EinvoiceCommon(AccountTestInvoicingCommon):
         )
         # The buyer: a second French company that receives the e-invoices as vendor bills.
         cls.buyer_data = cls.setup_other_company(
-            name="Client Industriel SA",
+            name="Client Industriel Essais SA",
             vat=cases.BUYER_VAT,
             street="1 avenue de Lyon",
             zip="69001",

@@ -50,7 +50,7 @@ class TestExportMatrix(EinvoiceCommon):
         _xml, document, bill = self.round_trip(move, expect_frame="B1", expect_type="380")
         line = document.lines[0]
         self.assertEqual(line.item.seller_id, "CH-01")
-        self.assertEqual(line.item.standard_id.value, "4006381333931")
+        self.assertEqual(line.item.standard_id.value, "3760000000017")
         self.assertEqual(document.seller.siren, "732829320")
         self.assertEqual(document.buyer.siren, "552081317")
         self.assertEqual(document.buyer.electronic_address.value, "552081317")
