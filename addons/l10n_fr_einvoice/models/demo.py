@@ -11,7 +11,11 @@ class AccountMove(models.Model):
         env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
         if not company.partner_id.bank_ids:
             env["res.partner.bank"].create(
-                {"acc_number": "FR7630006000011234567890189", "partner_id": company.partner_id.id, "allow_out_payment": True}
+                {
+                    "acc_number": "FR7630006000011234567890189",
+                    "partner_id": company.partner_id.id,
+                    "allow_out_payment": True,
+                }
             )
         tax = env["account.chart.template"].with_company(company).ref
         ref = env.ref
