@@ -6,7 +6,7 @@ from decimal import Decimal
 from markupsafe import Markup
 from stdnum import iban
 
-from odoo import Command, models
+from odoo import Command, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
 
 from einvoice import api as einvoice_api
@@ -25,6 +25,8 @@ class AccountMove(models.Model):
 
     def _get_edi_decoder(self, file_data, new=False):
         # Every CII / UBL invoice goes through the engine: it reads all profiles and validates.
+        if self.env.context.get("l10n_fr_einvoice_core_decoder"):  # Odoo's own import, e.g. to compare
+            return super()._get_edi_decoder(file_data, new=new)
         tree = file_data.get("xml_tree") if file_data["type"] == "xml" else None
         if tree is not None and ROOTS.get(tree.tag) in (Syntax.CII, Syntax.UBL_INVOICE, Syntax.UBL_CREDIT_NOTE):
             return self._l10n_fr_import_einvoice
@@ -61,7 +63,6 @@ class AccountMove(models.Model):
             report = None
             _logger.info("%s could not be validated: %s", file_data["filename"], exc)
 
-        invoice.move_type = move_type
         party = document.seller if direction == "in" else document.buyer
         partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
         if not partner and direction == "in":
@@ -73,21 +74,28 @@ class AccountMove(models.Model):
             created_partner = True
         self._l10n_fr_refuse_duplicate(invoice, partner, document, move_type)
 
+        # One write: every write of a move resynchronises its dynamic lines, the costly part of an import.
         logs = []
-        with invoice._get_edi_creation() as move:
-            move._l10n_fr_fill_from_document(document, partner, direction, logs)
-        invoice._l10n_fr_link_preceding(document, partner)
-        invoice._l10n_fr_import_attachments(document)
-
-        # The file received stays the main attachment of the bill.
-        original = file_data.get("originator_pdf") or file_data.get("attachment")
-        if original:
-            invoice.message_main_attachment_id = original
-        invoice.l10n_fr_imported_syntax = (
+        values = invoice._l10n_fr_bill_values(document, partner, direction, move_type, logs)
+        values["l10n_fr_imported_syntax"] = (
             f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}"
             + (f" - {loaded.profile}" if loaded.profile else "")
         )
-        invoice._l10n_fr_store_findings(report, []) if report is not None else None
+        # The file received stays the main attachment of the bill.
+        original = file_data.get("originator_pdf") or file_data.get("attachment")
+        if original:
+            values["message_main_attachment_id"] = original.id
+        if report is not None:
+            findings = [self._l10n_fr_received_finding(finding) for finding in report.findings]
+            values["l10n_fr_einvoice_finding_ids"] = [Command.clear()] + [Command.create(f) for f in findings]
+            values["l10n_fr_einvoice_state"] = (
+                "invalid" if report.fatal else ("warning" if report.findings else "valid")
+            )
+            values["l10n_fr_einvoice_checked_on"] = fields.Datetime.now()
+        with invoice._get_edi_creation() as move:
+            move.write(values)
+        invoice._l10n_fr_link_preceding(document, partner)
+        invoice._l10n_fr_import_attachments(document)
 
         body = Markup("<p><strong>%s</strong></p>") % self.env._(
             "E-invoice received: %(syntax)s, number %(number)s.",
@@ -226,11 +234,13 @@ class AccountMove(models.Model):
 
     # --- content ---------------------------------------------------------------------
 
-    def _l10n_fr_fill_from_document(self, document, partner, direction, logs):
+    def _l10n_fr_bill_values(self, document, partner, direction, move_type, logs):
+        """Values of the bill (header and lines) from the document, for one write."""
         currency = (
             self.env["res.currency"].with_context(active_test=False).search([("name", "=", document.currency)], limit=1)
         )
         values = {
+            "move_type": move_type,
             "partner_id": partner.id,
             "ref": document.number,
             "invoice_date": document.issue_date,
@@ -265,10 +275,10 @@ class AccountMove(models.Model):
             bank = self._l10n_fr_supplier_bank(document, partner, logs)
             if bank:
                 values["partner_bank_id"] = bank.id
-        self.write(values)
-        self.invoice_line_ids = [Command.clear()] + [
-            Command.create(line_values) for line_values in self._l10n_fr_line_values(document, direction, logs)
+        values["invoice_line_ids"] = [Command.clear()] + [
+            Command.create(line_values) for line_values in self._l10n_fr_line_values(document, direction, logs, partner)
         ]
+        return values
 
     def _l10n_fr_supplier_bank(self, document, partner, logs):
         accounts = document.payment.credit_transfers if document.payment else []
@@ -330,8 +340,7 @@ class AccountMove(models.Model):
                 return product
         return Product.search([("name", "=", item.name)], limit=1)
 
-    def _l10n_fr_line_values(self, document, direction, logs):
-        partner = self.partner_id
+    def _l10n_fr_line_values(self, document, direction, logs, partner):
         units = {code: xmlid for xmlid, code in UOM_CODES.items()}
         taxes = {}
 
@@ -378,6 +387,18 @@ class AccountMove(models.Model):
                 }
             )
         return result
+
+    def _l10n_fr_received_finding(self, finding):
+        """A finding of a received file: the data to fix is the supplier's, the bill is where it shows."""
+        lang = (self.env.lang or "en_US")[:2]
+        return {
+            "rule_id": finding.rule_id,
+            "severity": "fatal" if finding.is_fatal else "warning",
+            "business_term": finding.bt or False,
+            "message": finding.message_fr if lang == "fr" else finding.message_en,
+            "location": finding.location or False,
+            "field_description": self.env._("Supplier's file"),
+        }
 
     def _l10n_fr_link_preceding(self, document, partner):
         if not document.preceding_invoices:
