@@ -11,6 +11,7 @@
     "external_dependencies": {"python": ["einvoice-fr"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/security.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_journal_views.xml",

@@ -61,3 +61,53 @@ class TestImport(EinvoiceCommon):
         )
         attachment = self.env["ir.attachment"].create({"name": "evil.xml", "raw": xml})
         self.assertEqual(attachment._decode_edi_xml("evil.xml", xml), [])
+
+    def test_dropped_in_the_chatter_of_a_draft_bill(self):
+        bill = (
+            self.env["account.move"]
+            .with_company(self.buyer_company)
+            .create({"move_type": "in_invoice", "journal_id": self.buyer_data["default_journal_purchase"].id})
+        )
+        xml = einvoice_api.build(cases.several_vat_rates(), "ubl")
+        attachment = self.env["ir.attachment"].create(
+            {"name": "fournisseur.xml", "raw": xml, "res_model": "account.move", "res_id": bill.id}
+        )
+        attachment._post_add_create()
+        self.assertEqual(bill.ref, cases.several_vat_rates().number)
+        self.assertEqual(len(bill.invoice_line_ids), len(cases.several_vat_rates().lines))
+        self.assertEqual(sorted(bill.invoice_line_ids.tax_ids.mapped("amount")), [2.1, 5.5, 10.0, 20.0])
+
+    def test_received_by_the_journal_mail_alias(self):
+        journal = self.buyer_data["default_journal_purchase"]
+        pdf = einvoice_api.build(cases.b2b_services(), "facturx")
+        message = (
+            "From: facturation@atelier-dupont.fr\r\n"
+            "To: factures-fournisseurs@example.com\r\n"
+            "Subject: Facture F2026-0002\r\n"
+            "Message-ID: <f2026-0002@atelier-dupont.fr>\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="limite"\r\n\r\n'
+            "--limite\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVeuillez trouver notre facture.\r\n"
+            '--limite\r\nContent-Type: application/pdf; name="F2026-0002.pdf"\r\n'
+            'Content-Disposition: attachment; filename="F2026-0002.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            + self.b64(pdf).decode()
+            + "\r\n--limite--\r\n"
+        )
+        bill_id = (
+            self.env["mail.thread"]
+            .with_company(self.buyer_company)
+            .message_process(
+                "account.move",
+                message,
+                custom_values={
+                    "move_type": "in_invoice",
+                    "journal_id": journal.id,
+                    "company_id": self.buyer_company.id,
+                },
+            )
+        )
+        bill = self.env["account.move"].browse(bill_id)
+        self.assertEqual(bill.ref, "F2026-0002")
+        self.assertEqual(bill.partner_id.l10n_fr_siren, cases.SELLER_SIREN)
+        self.assertAlmostEqual(bill.amount_total, 540.0)
+        self.assertEqual(bill.message_main_attachment_id.name, "F2026-0002.pdf")
