@@ -39,7 +39,9 @@ def timed(func, *args, **kwargs):
 
 
 def ensure_database(odoo_bin, db, addons_path):
-    check = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "odoo", "-lqt"], capture_output=True, text=True)
+    check = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "odoo", "-lqt"], capture_output=True, text=True, check=False
+    )
     if any(line.split("|")[0].strip() == db for line in check.stdout.splitlines()):
         return
     print(f"creating database {db} with l10n_fr_einvoice (no demo data)...", flush=True)
