@@ -32,6 +32,10 @@ def median_ms(samples):
     return statistics.median(samples) * 1000
 
 
+def show(label, samples, note=""):
+    print(f"  {label:<44}: {median_ms(samples):8.2f} ms  {note}")
+
+
 def timed(func, *args, **kwargs):
     start = time.perf_counter()
     result = func(*args, **kwargs)
@@ -256,23 +260,17 @@ def main():
             senv["account.edi.xml.cii"]._export_invoice(move)
         ours, ours_build, core, ours_helper = bench_export(moves, senv)
         print(f"\nExport of {len(moves)} posted invoices (median per invoice):")
-        print(f"  ours, mapping + build + full validation : {median_ms(ours):8.2f} ms")
-        print(
-            f"  ours, same through the helper process   : {median_ms(ours_helper):8.2f} ms  ({len(ours_helper)} invoices)"
-        )
-        print(f"  ours, mapping + build only              : {median_ms(ours_build):8.2f} ms")
-        print(f"  core account_edi_ubl_cii Factur-X (CII) : {median_ms(core):8.2f} ms  (no validation)")
-        print(f"  ratio core / ours with validation       : x{median_ms(core) / median_ms(ours):.2f}")
-        print(f"  ratio core / ours build only            : x{median_ms(core) / median_ms(ours_build):.2f}")
+        show("ours, mapping + build + full validation", ours)
+        show("ours, same through the helper process", ours_helper, f"({len(ours_helper)} invoices)")
+        show("ours, mapping + build only", ours_build)
+        show("core account_edi_ubl_cii Factur-X (CII)", core, "(no validation)")
+        print(f"  ratio core / ours with validation: x{median_ms(core) / median_ms(ours):.2f}")
+        print(f"  ratio core / ours build only     : x{median_ms(core) / median_ms(ours_build):.2f}")
         ours_in, core_in, failures = bench_import(moves, env, buyer)
         print(f"\nImport of {len(moves)} Factur-X PDFs as vendor bills (median per file):")
-        print(
-            f"  ours (parse, validate, match, fill, totals check): {median_ms(ours_in):8.2f} ms  (failures {failures['ours']})"
-        )
-        print(
-            f"  core account_edi_ubl_cii decoder                 : {median_ms(core_in):8.2f} ms  (failures {failures['core']})"
-        )
-        print(f"  ratio core / ours                                : x{median_ms(core_in) / median_ms(ours_in):.2f}")
+        show("ours (parse, validate, match, fill, check)", ours_in, f"(failures {failures['ours']})")
+        show("core account_edi_ubl_cii decoder", core_in, f"(failures {failures['core']})")
+        print(f"  ratio core / ours: x{median_ms(core_in) / median_ms(ours_in):.2f}")
         cr.rollback()
 
 
