@@ -311,7 +311,7 @@ class AccountMove(models.Model):
             logs.append(
                 self.env._(
                     "No %(use)s tax of category %(category)s at %(rate)s %% exists: lines with it have no tax.",
-                    use=tax_use,
+                    use=self.env._("purchase") if tax_use == "purchase" else self.env._("sale"),
                     category=category,
                     rate=rate if rate is not None else "-",
                 )
