@@ -1,7 +1,9 @@
 """account.move -> the engine's EN 16931 model, the XML file, and its validation."""
 
+import hashlib
 import logging
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 
 from stdnum import ean, iban
@@ -83,6 +85,28 @@ BUYER_TERMS |= {"BT-50", "BT-51", "BT-52", "BT-53", "BT-55", "BT-56", "BT-58"}
 TAX_TERMS = {"BT-95", "BT-102", "BT-118", "BT-119", "BT-120", "BT-121", "BT-151", "BT-152", "BG-23"}
 BANK_TERMS = {"BT-81", "BT-84", "BT-85", "BT-86", "BG-16", "BG-17"}
 NOTE_RULES = {"BR-FR-05", "BR-FR-06"}
+
+
+#: Reports of the last files validated, by content: "Check e-invoice" then "Send" validates once.
+_REPORTS = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+_REPORTS_KEPT = 256
+
+
+def validated(xml, **options):
+    """The validation report of ``xml``, from the cache when the same bytes were just validated."""
+    key = (hashlib.sha256(xml).digest(), tuple(sorted((k, str(v)) for k, v in options.items())))
+    with _REPORTS_LOCK:
+        report = _REPORTS.get(key)
+        if report is not None:
+            _REPORTS.move_to_end(key)
+            return report
+    report = validate(xml, **options)
+    with _REPORTS_LOCK:
+        _REPORTS[key] = report
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    return report
 
 
 def dec(value, digits=2):
@@ -483,7 +507,7 @@ class AccountMove(models.Model):
         except EInvoiceError as exc:
             problems.append(self._l10n_fr_problem("MAPPING", None, str(exc)))
             return None, None, problems
-        report = validate(xml, facturx=target == "facturx", profile=profile)
+        report = validated(xml, facturx=target == "facturx", profile=profile)
         return xml, report, problems
 
     def _l10n_fr_finding_values(self, finding):

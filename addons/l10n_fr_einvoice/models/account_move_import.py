@@ -374,6 +374,16 @@ class AccountMove(models.Model):
             tax = tax_for(line.vat_category, line.vat_rate)
             values["tax_ids"] = [Command.set(tax.ids)]
             result.append(values)
+        if document.totals and document.totals.rounding:
+            # BT-114: the amount the seller added to round the amount due; a line keeps the totals right.
+            result.append(
+                {
+                    "name": self.env._("Rounding (BT-114)"),
+                    "quantity": 1,
+                    "price_unit": float(document.totals.rounding),
+                    "tax_ids": [Command.clear()],
+                }
+            )
         for adjustment in document.allowances_charges:
             amount = float(adjustment.amount)
             label = adjustment.reason or (self.env._("Charge") if adjustment.is_charge else self.env._("Allowance"))
@@ -444,14 +454,11 @@ class AccountMove(models.Model):
             return [self.env._("The file states no totals: they could not be checked.")]
         logs = []
         currency = self.currency_id
+        rounding = float(totals.rounding or 0)
         pairs = (
-            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed),
+            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed - rounding),
             (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax),
-            (
-                self.env._("Total with VAT (BT-112)"),
-                totals.tax_inclusive,
-                self.amount_total - (totals.rounding and float(totals.rounding) or 0.0),
-            ),
+            (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - rounding),
         )
         for label, expected, computed in pairs:
             difference = float(expected) - computed

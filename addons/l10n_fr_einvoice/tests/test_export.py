@@ -26,7 +26,9 @@ class TestExportMatrix(EinvoiceCommon):
         if expect_type:
             self.assertEqual(document.type_code, expect_type)
         self.assertEqual(document.number, move.name)
-        self.assertEqual(str(document.totals.tax_inclusive), f"{move.amount_total:.2f}")
+        self.assertEqual(
+            str(document.totals.tax_inclusive + (document.totals.rounding or 0)), f"{move.amount_total:.2f}"
+        )
         bill = self.import_bill(xml, f"{move.name.replace('/', '_')}.xml")
         self.assertEqual(len(bill), 1)
         self.assertEqual(bill.company_id, self.buyer_company)
@@ -223,6 +225,25 @@ class TestExportMatrix(EinvoiceCommon):
         _xml, document, _bill = self.round_trip(move)
         self.assertEqual(document.delivery.party_name, "Chantier Lyon Part-Dieu")
         self.assertEqual(document.delivery.address.post_code, "69003")
+
+    def test_cash_rounding(self):
+        rounding = self.env["account.cash.rounding"].create(
+            {
+                "name": "0.05",
+                "rounding": 0.05,
+                "strategy": "add_invoice_line",
+                "rounding_method": "HALF-UP",
+                "profit_account_id": self.company_data["default_account_revenue"].id,
+                "loss_account_id": self.company_data["default_account_expense"].id,
+            }
+        )
+        move = self.make_invoice(lines=[("Vis inox", 1, 10.01, self.tax_20)], invoice_cash_rounding_id=rounding.id)
+        self.assertAlmostEqual(move.amount_total, 12.0)
+        _xml, document, _bill = self.round_trip(move)
+        totals = document.totals
+        self.assertEqual(
+            (str(totals.tax_inclusive), str(totals.rounding), str(totals.due)), ("12.01", "-0.01", "12.00")
+        )
 
     def test_every_format(self):
         move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.service, 1, 450.0, self.tax_20)])

@@ -1,5 +1,6 @@
 from odoo.exceptions import RedirectWarning
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from einvoice import api as einvoice_api
 from einvoice.testing import cases
@@ -111,3 +112,16 @@ class TestImport(EinvoiceCommon):
         self.assertEqual(bill.partner_id.l10n_fr_siren, cases.SELLER_SIREN)
         self.assertAlmostEqual(bill.amount_total, 540.0)
         self.assertEqual(bill.message_main_attachment_id.name, "F2026-0002.pdf")
+
+    def test_unreadable_invoice_kept_as_draft_with_the_reason(self):
+        xml = (
+            b'<?xml version="1.0"?><rsm:CrossIndustryInvoice '
+            b'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>'
+        )
+        with mute_logger("odoo.addons.account.models.account_move"):
+            bill = self.import_bill(xml, "vide.xml")
+        self.assertEqual(bill.state, "draft")
+        self.assertFalse(bill.invoice_line_ids)
+        kept = self.env["ir.attachment"].search([("res_model", "=", "account.move"), ("res_id", "=", bill.id)])
+        self.assertEqual(kept.mapped("name"), ["vide.xml"])
+        self.assertIn("vide.xml cannot be read", " ".join(bill.message_ids.mapped("body")))
