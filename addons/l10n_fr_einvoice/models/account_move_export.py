@@ -219,6 +219,9 @@ class AccountMove(models.Model):
                 )
             )
         invoice.attachments = self._l10n_fr_attachments()
+        if any(line.vat_category == "O" for line in invoice.lines):
+            # Outside the scope of VAT: no VAT identifier on either side (BR-O-02).
+            invoice.seller.vat_id = invoice.buyer.vat_id = None
         for term_id, message in identifier_problems(invoice):
             problems.append(self._l10n_fr_problem("IDENTIFIER", term_id, message))
 
