@@ -170,9 +170,9 @@ def setup_invoices(env, count):
 
 
 def bench_export(moves, env):
-    from einvoice.validation import isolated
-
     from odoo.addons.l10n_fr_einvoice.models import account_move_export
+
+    from einvoice.validation import isolated
 
     cache = account_move_export._REPORTS  # every timed validation must really run
 

@@ -8,6 +8,7 @@ from stdnum import iban
 
 from odoo import Command, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
+from odoo.tools import clean_context
 
 from einvoice import api as einvoice_api
 from einvoice.codes import Scheme
@@ -123,6 +124,10 @@ class AccountMove(models.Model):
         invoice.message_post(body=body)
         return True
 
+    def _l10n_fr_clean_env(self):
+        """An environment without the bill's ``default_*`` keys (mail aliases set ``default_journal_id``)."""
+        return self.with_context(clean_context(self.env.context)).env
+
     # --- partner ---------------------------------------------------------------------
 
     def _l10n_fr_find_partner(self, party, company):
@@ -195,13 +200,13 @@ class AccountMove(models.Model):
             values["l10n_fr_electronic_address"] = party.electronic_address.value
         try:
             with self.env.cr.savepoint():
-                return self.env["res.partner"].create(values)
+                return self._l10n_fr_clean_env()["res.partner"].create(values)
         except ValidationError as exc:
             # An identifier Odoo refuses (a VAT number with a wrong key...) must not lose the bill.
             _logger.info("Partner created without its identifiers: %s", exc)
             for key in ("vat", "siret", "l10n_fr_siren", "l10n_fr_electronic_address"):
                 values.pop(key, None)
-            return self.env["res.partner"].create(values)
+            return self._l10n_fr_clean_env()["res.partner"].create(values)
 
     def _l10n_fr_refuse_duplicate(self, invoice, partner, document, move_type):
         """The same partner, number and year already exist: refuse, and point at the existing bill."""
@@ -290,7 +295,9 @@ class AccountMove(models.Model):
                 [("sanitized_acc_number", "=", number), ("partner_id", "=", partner.id)], limit=1
             )
             if not bank:
-                bank = self.env["res.partner.bank"].create({"acc_number": number, "partner_id": partner.id})
+                bank = self._l10n_fr_clean_env()["res.partner.bank"].create(
+                    {"acc_number": number, "partner_id": partner.id}
+                )
                 logs.append(self.env._("Bank account %s added to the partner.", number))
             return bank
         return self.env["res.partner.bank"]
@@ -434,7 +441,7 @@ class AccountMove(models.Model):
         for attachment in document.attachments:
             if not attachment.content:
                 continue
-            attachments |= self.env["ir.attachment"].create(
+            attachments |= self._l10n_fr_clean_env()["ir.attachment"].create(
                 {
                     "name": attachment.filename or attachment.id,
                     "raw": attachment.content,

@@ -80,7 +80,9 @@ class TestImport(EinvoiceCommon):
 
     def test_received_by_the_journal_mail_alias(self):
         journal = self.buyer_data["default_journal_purchase"]
-        pdf = einvoice_api.build(cases.b2b_services(), "facturx")
+        invoice = cases.b2b_services()
+        invoice.payment.credit_transfers[0].account_id = "FR7630004000031234567890143"  # a new account
+        pdf = einvoice_api.build(invoice, "facturx")
         message = (
             "From: facturation@atelier-dupont.fr\r\n"
             "To: factures-fournisseurs@example.com\r\n"
@@ -112,6 +114,8 @@ class TestImport(EinvoiceCommon):
         self.assertEqual(bill.partner_id.l10n_fr_siren, cases.SELLER_SIREN)
         self.assertAlmostEqual(bill.amount_total, 540.0)
         self.assertEqual(bill.message_main_attachment_id.name, "F2026-0002.pdf")
+        # The alias's default journal must not leak into the bank account created for the supplier.
+        self.assertEqual(bill.partner_bank_id.sanitized_acc_number, "FR7630004000031234567890143")
 
     def test_unreadable_invoice_kept_as_draft_with_the_reason(self):
         xml = (
