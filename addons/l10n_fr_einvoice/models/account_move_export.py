@@ -357,24 +357,26 @@ class AccountMove(models.Model):
         return notes
 
     def _l10n_fr_delivery(self):
-        shipping = self.partner_shipping_id
+        """BG-13: where (the invoice's delivery address) and when the goods or services went.
+
+        Odoo always knows a delivery address (the customer's own by default): stating it
+        also keeps the CII delivery block from being empty (PEPPOL-EN16931-R008).
+        """
+        shipping = self.partner_shipping_id or self.partner_id
         intra_eu = any(
             tax.l10n_fr_vat_category == "K" for tax in self.invoice_line_ids.tax_ids.flatten_taxes_hierarchy()
         )
-        if shipping and shipping != self.partner_id and shipping != self.partner_id.commercial_partner_id:
-            return Delivery(
-                party_name=shipping.name,
-                date=self.delivery_date or None,
-                address=self._l10n_fr_address(shipping),
-            )
-        if intra_eu or self.delivery_date:
-            # Intra-community supplies state where and when the goods went (BR-IC-11, BR-IC-12).
-            target = shipping or self.partner_id
-            return Delivery(
-                date=self.delivery_date or self.invoice_date or None,
-                address=Address(country_code=target.country_id.code or None) if intra_eu else None,
-            )
-        return None
+        elsewhere = shipping not in (self.partner_id, self.partner_id.commercial_partner_id)
+        date = self.delivery_date or None
+        if intra_eu and not date:
+            date = self.invoice_date or None  # intra-community supplies state when the goods went (BR-IC-11)
+        if not shipping.country_id and not date:
+            return None
+        return Delivery(
+            party_name=shipping.name if elsewhere else None,
+            date=date,
+            address=self._l10n_fr_address(shipping) if shipping.country_id else None,
+        )
 
     def _l10n_fr_payment(self, problems):
         bank = self.partner_bank_id

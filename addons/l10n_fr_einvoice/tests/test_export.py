@@ -50,6 +50,8 @@ class TestExportMatrix(EinvoiceCommon):
         move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.lamp, 2, 35.0, self.tax_20)])
         self.assertEqual(move.l10n_fr_operation_category, "B")
         _xml, document, bill = self.round_trip(move, expect_frame="B1", expect_type="380")
+        _xml, report, _problems = move._l10n_fr_einvoice_xml()
+        self.assertEqual(report.findings, [], "not even a warning on a plain B2B invoice")
         line = document.lines[0]
         self.assertEqual(line.item.seller_id, "CH-01")
         self.assertEqual(line.item.standard_id.value, "3760000000017")

@@ -25,7 +25,7 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
             wizard.action_send_and_print()
         self.assertTrue(move.is_move_sent)
-        self.assertEqual(move.l10n_fr_einvoice_state, "valid" if not move.l10n_fr_einvoice_finding_ids else "warning")
+        self.assertEqual(move.l10n_fr_einvoice_state, "valid")
         self.assertTrue(move.ubl_cii_xml_id.name.endswith("_facturx.xml"))
         pdf = move.invoice_pdf_report_id.raw
         if not pdf.startswith(b"%PDF"):
