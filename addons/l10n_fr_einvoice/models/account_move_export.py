@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from stdnum import ean, iban
 
-from odoo import fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import html2plaintext
 
 from einvoice import api as einvoice_api
@@ -433,11 +433,10 @@ class AccountMove(models.Model):
             barcode = line.product_id.barcode
             if barcode and ean.is_valid(barcode) and len(barcode) in (8, 12, 13, 14):
                 item.standard_id = Identifier(barcode, "0160")
-        uom_xmlid = line.product_uom_id.get_external_id().get(line.product_uom_id.id) if line.product_uom_id else None
         entry = Line(
             id=number,
             quantity=trimmed(quantity),
-            unit_code=UOM_CODES.get(uom_xmlid, "C62"),
+            unit_code=self._l10n_fr_unit_code(line.product_uom_id.id),
             net_amount=net_amount,
             item=item,
             price=price,
@@ -464,6 +463,15 @@ class AccountMove(models.Model):
         else:
             entry.vat_category, entry.vat_rate = "S", None
         return entry, vat_tax
+
+    @api.model
+    @tools.ormcache("uom_id")
+    def _l10n_fr_unit_code(self, uom_id):
+        """UN/ECE Rec 20 code of a unit of measure (BT-130), C62 (one) when unknown."""
+        if not uom_id:
+            return "C62"
+        xml_id = self.env["uom.uom"].browse(uom_id).get_external_id().get(uom_id)
+        return UOM_CODES.get(xml_id, "C62")
 
     def _l10n_fr_price(self, line, quantity, price_unit, net_amount, price_included):
         """BG-29: net price, with the gross price and discount when the line has one."""
