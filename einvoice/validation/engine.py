@@ -18,8 +18,14 @@ Which rules run
      stylesheet instead; the Factur-X-only profiles run their FeRD stylesheet;
    - **UBL** runs the EN16931 UBL stylesheet, or EXTENDED-CTC-FR UBL.
 3. The French BR-FR Flux 2 rules (CII or UBL), for an invoice of a French
-   seller (or when asked), then their warning set when the artefacts
-   directory has it.
+   seller (or when asked). The package's ``*_WARNING`` stylesheets are not a
+   further set: they are the same rules in a transitional mode (most of them
+   downgraded to warnings), "applicable on reception until September 2026 and
+   on emission until 31 August 2026 at the latest" as their header says. That
+   period is over; running both would report every French finding twice.
+
+A CDAR lifecycle message (Flux 6) runs the CDAR D22B XSD and the BR-FR-CDV
+rules, from the artefacts directory.
 
 Each stylesheet is compiled once per process by Saxon-HE (saxonche) and
 reused; the document is parsed once into an XDM node and given to every
@@ -144,9 +150,6 @@ CII_XSD = pkg("XSD CII D22B", "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B
 CEN_CII = adir("EN16931 CII", "fnfe-rfe/CII/EN16931/2xslt/EN16931-CII-validation.xslt")
 CTC_FR_CII = pkg("EXTENDED-CTC-FR CII", "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt")
 BR_FR_CII = pkg("BR-FR CII", "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt")
-BR_FR_CII_WARNING = adir(
-    "BR-FR CII warnings", "fnfe-rfe/CII/EN16931/2xslt/BR-FR-Flux2-Schematron-CII_WARNING.xslt", warnings_only=True
-)
 UBL_XSD = {
     Syntax.UBL_INVOICE: pkg("XSD UBL 2.1 Invoice", "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
     Syntax.UBL_CREDIT_NOTE: pkg("XSD UBL 2.1 CreditNote", "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
@@ -154,9 +157,12 @@ UBL_XSD = {
 EN16931_UBL = pkg("EN16931 UBL", "ubl-2.1/EN16931-UBL-validation.xslt")
 CTC_FR_UBL = pkg("EXTENDED-CTC-FR UBL", "ubl-2.1/EXTENDED-CTC-FR-UBL.xslt")
 BR_FR_UBL = pkg("BR-FR UBL", "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt")
-BR_FR_UBL_WARNING = adir(
-    "BR-FR UBL warnings", "fnfe-rfe/UBL/EN16931/2xslt/BR-FR-Flux2-Schematron-UBL_WARNING.xslt", warnings_only=True
+
+
+CDAR_XSD = adir(
+    "XSD CDAR D22B", "fnfe-rfe/CDAR/1xsd-CDAR_D22B_uncoupled/CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
 )
+BR_FR_CDV = adir("BR-FR-CDV", "fnfe-rfe/CDAR/2xslt/BR-FR-CDV-Schematron-CDAR.xslt")
 
 
 def plan(syntax, profile, facturx, french):
@@ -176,12 +182,12 @@ def plan(syntax, profile, facturx, french):
             else:
                 rules = [FACTURX_SCHEMATRON[level]]
         if french:
-            rules += [BR_FR_CII, BR_FR_CII_WARNING]
+            rules += [BR_FR_CII]
         return xsd, rules
     if syntax.is_ubl:
         rules = [CTC_FR_UBL if profile == Profile.EXTENDED_CTC_FR else EN16931_UBL]
         if french:
-            rules += [BR_FR_UBL, BR_FR_UBL_WARNING]
+            rules += [BR_FR_UBL]
         return UBL_XSD[syntax], rules
     raise ArtefactError(f"No validation rules for {syntax} documents in the invoice validator")
 
@@ -328,7 +334,8 @@ def _prepare(data, facturx, profile, french_rules, max_bytes):
     root = parse_xml(data, max_bytes=max_bytes)
     found = detect(root)
     if found.syntax == Syntax.CDAR:
-        raise ArtefactError("a CDAR lifecycle message is not an invoice; validate it with the lifecycle module")
+        # Lifecycle messages: the CDAR D22B XSD, then the French BR-FR-CDV rules.
+        return root, found, None, CDAR_XSD, [BR_FR_CDV]
     profile = profile or found.profile
     french = (
         french_rules
@@ -358,7 +365,7 @@ def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_b
     root, found, profile, xsd, rules = _prepare(data, facturx, profile, french_rules, max_bytes)
     findings = list(_xsd_findings(root, xsd))
     rule_sets = [xsd.name]
-    if found.profile is None:
+    if found.profile is None and found.syntax != Syntax.CDAR:
         findings.append(
             Finding(
                 rule_id="PROFILE",
