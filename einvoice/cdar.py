@@ -114,7 +114,7 @@ def _el(parent, ns, name, text=None, **attrs):
 
 
 def _opt(parent, name, value, **attrs):
-    if value is not None and value != "":
+    if value not in (None, "", False):
         _el(parent, "ram", name, value, **attrs)
 
 

@@ -1,0 +1,72 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from einvoice.lifecycle import STATUSES, Emitter
+
+STATUS_SELECTION = [(code, f"{code} - {status.label_fr}") for code, status in STATUSES.items()]
+EMITTER_SELECTION = [
+    (Emitter.ISSUER_PLATFORM.value, "Issuing platform"),
+    (Emitter.RECEIVER_PLATFORM.value, "Receiving platform"),
+    (Emitter.BUYER.value, "Buyer"),
+    (Emitter.SELLER.value, "Seller"),
+]
+SOURCE_SELECTION = [
+    ("platform", "Platform"),
+    ("chorus_pro", "Chorus Pro"),
+    ("peppol", "PEPPOL"),
+    ("manual", "Manual"),
+    ("automatic", "Automatic"),
+]
+
+
+class LifecycleEvent(models.Model):
+    """One lifecycle status of an invoice or bill; events are never changed nor deleted."""
+
+    _name = "einvoice_lifecycle.event"
+    _description = "E-invoice lifecycle event"
+    _order = "timestamp, id"
+
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True)
+    status = fields.Selection(STATUS_SELECTION, required=True, readonly=True)
+    timestamp = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    emitter = fields.Selection(EMITTER_SELECTION, required=True, readonly=True)
+    reason_code = fields.Char(string="Reason code", readonly=True, help="MDT-113")
+    reason = fields.Char(readonly=True, help="MDT-114")
+    action_code = fields.Char(string="Requested action", readonly=True, help="MDT-121")
+    action_text = fields.Char(string="Requested action text", readonly=True, help="MDT-122")
+    amounts = fields.Json(readonly=True, help="Cashed amounts per VAT rate (212): {rate: amount}")
+    source = fields.Selection(SOURCE_SELECTION, required=True, readonly=True, default="manual")
+    external_id = fields.Char(
+        string="Message id", readonly=True, index=True, help="MDT-4 of the CDAR message, to record an event once"
+    )
+    attachment_id = fields.Many2one("ir.attachment", string="Message", readonly=True, help="The CDAR message")
+    mandatory = fields.Boolean(compute="_compute_mandatory", store=True)
+    reported_at = fields.Datetime(
+        string="Reported to the administration", readonly=True, help="Set by the connector that sent it"
+    )
+
+    _sql_constraints = [  # noqa: RUF012 (Odoo reads this class attribute)
+        ("external_id_unique", "unique(move_id, external_id)", "This lifecycle message was already recorded."),
+    ]
+
+    @api.depends("status")
+    def _compute_mandatory(self):
+        for event in self:
+            event.mandatory = bool(event.status and STATUSES[event.status].mandatory)
+
+    @api.depends("status")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = dict(STATUS_SELECTION).get(event.status, "")
+
+    def write(self, vals):
+        # Append-only, but the connectors record when they reported a status.
+        if set(vals) - {"reported_at", "attachment_id"}:
+            raise UserError(_("Lifecycle events cannot be changed: record a new status instead."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        if not self.env.context.get("einvoice_lifecycle_purge"):
+            raise UserError(_("Lifecycle events cannot be deleted: they are the invoice's history."))
