@@ -11,9 +11,12 @@
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",
+        "data/mail_template.xml",
         "data/ir_cron.xml",
         "wizard/status_wizard_views.xml",
         "views/account_move_views.xml",
+        "views/lifecycle_stats_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "installable": True,
 }

@@ -288,3 +288,41 @@ class AccountMove(models.Model):
                     summary=_("Mandatory e-invoice status not reported (24 h limit)"),
                     user_id=(move.invoice_user_id or self.env.user).id,
                 )
+
+
+class AccountMoveReminders(models.Model):
+    _inherit = "account.move"
+
+    einvoice_reminder_before_sent = fields.Date(string="Reminder sent before due date", copy=False, readonly=True)
+    einvoice_reminder_after_sent = fields.Date(string="Reminder sent after due date", copy=False, readonly=True)
+
+    @api.model
+    def _cron_einvoice_payment_reminders(self):
+        """Email unpaid customer invoices N days before and after their due date, once each."""
+        today = fields.Date.context_today(self)
+        template = self.env.ref("einvoice_lifecycle.mail_template_payment_reminder")
+        for company in self.env["res.company"].search([]):
+            kinds = (
+                ("einvoice_reminder_before_sent", company.einvoice_reminder_days_before),
+                ("einvoice_reminder_after_sent", -company.einvoice_reminder_days_after),
+            )
+            for field, days in kinds:
+                if not days:
+                    continue
+                due = today + datetime.timedelta(days=days)
+                moves = self.search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("move_type", "=", "out_invoice"),
+                        ("state", "=", "posted"),
+                        ("payment_state", "in", ("not_paid", "partial")),
+                        ("invoice_date_due", "=", due) if days > 0 else ("invoice_date_due", "<=", due),
+                        (field, "=", False),
+                        ("einvoice_status", "not in", ("210", "213")),
+                    ]
+                )
+                for move in moves:
+                    move.with_context(einvoice_reminder_late=days < 0).message_post_with_source(
+                        template, subtype_xmlid="mail.mt_comment"
+                    )
+                    move[field] = today

@@ -1,1 +1,1 @@
-from . import test_lifecycle
+from . import test_lifecycle, test_stats_reminders
