@@ -5,7 +5,8 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, cashed_amounts
+from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, cashed_amounts, parse_cdar
+from einvoice.errors import EInvoiceError
 from einvoice.lifecycle import REQUESTED_ACTIONS, STATUSES, Emitter, check_event
 
 from .lifecycle_event import STATUS_SELECTION
@@ -101,6 +102,75 @@ class AccountMove(models.Model):
             event.attachment_id = self._einvoice_attach(message_name or f"{self.name}_{status}.xml", message)
         self._einvoice_after_event(event)
         return event
+
+    @api.model
+    def _einvoice_apply_cdar(self, data, source="platform"):
+        """Apply a received CDAR message to the invoice or bill it is about; returns the event.
+
+        The move is found by its number (MDT-87) and the seller's SIREN (MDT-129), among the
+        customer invoices of a company with that SIREN and the vendor bills of a supplier
+        with it. The message's id (MDT-4) makes a second delivery harmless.
+        """
+        try:
+            message = parse_cdar(data)
+        except EInvoiceError as exc:
+            raise UserError(_("This lifecycle message cannot be read: %s", exc)) from exc
+        siren = message.seller.id
+        moves = self.search(
+            [
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("name", "=", message.invoice_number),
+                ("company_id.partner_id.l10n_fr_siren", "=", siren),
+            ]
+        ) or self.search(
+            [
+                ("move_type", "in", ("in_invoice", "in_refund")),
+                ("ref", "=", message.invoice_number),
+                ("commercial_partner_id.l10n_fr_siren", "=", siren),
+            ]
+        )
+        if len(moves) != 1:
+            raise UserError(
+                _(
+                    "No single invoice %(number)s of the seller %(siren)s for this lifecycle message "
+                    "(%(count)s found).",
+                    number=message.invoice_number,
+                    siren=siren,
+                    count=len(moves),
+                )
+            )
+        move = moves
+        role = message.issuer.role
+        if role == "BY":
+            emitter = Emitter.BUYER.value
+        elif role == "SE":
+            emitter = Emitter.SELLER.value
+        elif message.status in ("200", "201") or (message.status == "213" and move.is_sale_document()):
+            emitter = Emitter.ISSUER_PLATFORM.value
+        else:
+            emitter = Emitter.RECEIVER_PLATFORM.value
+        detail = message.details[0] if message.details else None
+        amounts = {
+            f"{item.percent:.2f}": f"{item.amount:.2f}"
+            for detail_item in message.details
+            for item in detail_item.characteristics
+            if item.type_code == "MEN" and item.amount is not None and item.percent is not None
+        }
+        timestamp = message.status_at or message.issued_at
+        return move._einvoice_apply_event(
+            message.status,
+            emitter,
+            source=source,
+            timestamp=timestamp,
+            reason_code=detail.reason_code if detail else None,
+            reason=detail.reason if detail else None,
+            action_code=detail.action_code if detail else None,
+            action_text=detail.action if detail else None,
+            amounts=amounts or None,
+            external_id=message.id,
+            message=data,
+            message_name=f"{message.id}.xml",
+        )
 
     def _einvoice_attach(self, name, content):
         return self.env["ir.attachment"].create(

@@ -1,3 +1,5 @@
+import datetime
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -5,7 +7,7 @@ from odoo.tests import tagged
 from odoo.addons.l10n_fr_einvoice.tests.common import EinvoiceCommon
 
 from einvoice import api as einvoice_api
-from einvoice.cdar import parse_cdar
+from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, parse_cdar
 from einvoice.testing import cases
 from einvoice.validation import validate
 
@@ -132,3 +134,44 @@ class TestLifecycle(EinvoiceCommon):
         )
         self.env["account.move"]._cron_einvoice_mandatory_deadlines()
         self.assertIn("24 h", " ".join(bill.activity_ids.mapped("summary")))
+
+    def test_received_cdar_applied_once(self):
+        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
+        message = StatusMessage(
+            id="REFUS-0001",
+            issued_at=datetime.datetime(2026, 10, 1, 9, 0),
+            status="210",
+            invoice_number=invoice.name,
+            invoice_date=invoice.invoice_date,
+            seller=CdarParty(id=cases.SELLER_SIREN, scheme="0002"),
+            issuer=CdarParty(id=cases.BUYER_SIREN, scheme="0002", name="Client Industriel SA", role="BY"),
+            recipients=[
+                CdarParty(id=cases.SELLER_SIREN, scheme="0002", role="SE", uri=cases.SELLER_SIREN, uri_scheme="0225")
+            ],
+            details=[StatusDetail(reason_code="TX_TVA_ERR", reason="Taux de TVA erroné", action_code="CNF")],
+        )
+        xml = build_cdar(message)
+        self.assertEqual(validate(xml).fatal, [])
+        event = self.env["account.move"]._einvoice_apply_cdar(xml)
+        self.assertEqual(event.move_id, invoice)
+        self.assertEqual(
+            (event.status, event.emitter, event.reason_code, event.source), ("210", "buyer", "TX_TVA_ERR", "platform")
+        )
+        self.assertEqual(event.attachment_id.raw, xml)
+        self.assertEqual(invoice.einvoice_status, "210")
+        self.assertEqual(self.env["account.move"]._einvoice_apply_cdar(xml), event, "a second delivery changes nothing")
+        self.assertEqual(len(invoice.einvoice_event_ids), 1)
+        self.assertEqual(len(invoice.activity_ids), 1)
+
+    def test_cdar_for_an_unknown_invoice_is_refused(self):
+        message = StatusMessage(
+            id="X-1",
+            issued_at=datetime.datetime(2026, 10, 1, 9, 0),
+            status="205",
+            invoice_number="INCONNUE-1",
+            invoice_date=datetime.date(2026, 9, 1),
+            seller=CdarParty(id=cases.SELLER_SIREN, scheme="0002"),
+            issuer=CdarParty(role="BY"),
+        )
+        with self.assertRaisesRegex(UserError, "No single invoice INCONNUE-1"):
+            self.env["account.move"]._einvoice_apply_cdar(build_cdar(message))
