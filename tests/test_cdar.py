@@ -14,7 +14,11 @@ import pytest
 from lxml import etree
 
 from einvoice.cdar import (
+    GUIDELINE_ADMINISTRATION,
     GUIDELINE_PLATFORMS,
+    PPF_ID,
+    PPF_ROLE,
+    PPF_SCHEME,
     CdarParty,
     StatusDetail,
     StatusMessage,
@@ -158,3 +162,19 @@ def test_cashed_without_amounts_is_refused(reference_dir):
 def test_not_a_cdar():
     with pytest.raises(ParseError, match="not a CDAR"):
         parse_cdar(b"<Invoice/>")
+
+
+@pytest.mark.parametrize("code", ["200", "210", "212", "213"])
+def test_mandatory_status_to_the_administration(reference_dir, code):
+    """The copy for the PPF: guideline einvoicingF2, the PPF alone as recipient, MDT-2 = the billing frame."""
+    details = []
+    if code in REASONS:
+        details = [StatusDetail(reason_code=REASONS[code], reason="Motif")]
+    elif code == "212":
+        details = [cashed_amounts({Decimal(20): Decimal("1200.00")})]
+    message = _message(code, details)
+    message.guideline = GUIDELINE_ADMINISTRATION
+    message.business_process = "S1"
+    message.recipients = [CdarParty(id=PPF_ID, scheme=PPF_SCHEME, name="PPF", role=PPF_ROLE)]
+    report = validate(build_cdar(message))
+    assert report.fatal == [], [(f.rule_id, f.message_en) for f in report.fatal]
