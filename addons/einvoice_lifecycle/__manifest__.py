@@ -18,5 +18,8 @@
         "views/lifecycle_stats_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["einvoice_lifecycle/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

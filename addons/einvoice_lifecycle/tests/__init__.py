@@ -1,1 +1,1 @@
-from . import test_lifecycle, test_stats_reminders
+from . import test_lifecycle, test_stats_reminders, test_tour
