@@ -175,3 +175,29 @@ class TestLifecycle(EinvoiceCommon):
         )
         with self.assertRaisesRegex(UserError, "No single invoice INCONNUE-1"):
             self.env["account.move"]._einvoice_apply_cdar(build_cdar(message))
+
+    def test_every_buyer_and_seller_action(self):
+        bill = self.received_bill()
+        bill.action_einvoice_take_charge()
+        wizard = self.env["einvoice_lifecycle.status.wizard"]
+        wizard.create(
+            {"move_id": bill.id, "status": "206", "reason_code": "QTE_ERR", "action_code": "CNP"}
+        ).action_apply()
+        wizard.create(
+            {"move_id": bill.id, "status": "208", "reason_code": "JUSTIF_ABS", "reason": "Bon de livraison"}
+        ).action_apply()
+        bill.action_einvoice_approve()
+        bill.action_post()  # 204 already given: not given twice
+        bill.action_einvoice_payment_sent()
+        self.assertEqual(bill.einvoice_event_ids.mapped("status"), ["204", "206", "208", "205", "211"])
+        for event in bill.einvoice_event_ids:
+            self.assertEqual(event.emitter, "buyer")
+            self.assert_cdar(event, event.status)
+        # The seller answers a suspension of its invoice with 209.
+        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
+        invoice._einvoice_apply_event("208", "buyer", source="platform", reason_code="REF_ERR")
+        invoice.action_einvoice_complete()
+        self.assertEqual(invoice.einvoice_status, "209")
+        self.assert_cdar(invoice.einvoice_event_ids[-1], "209")
+        with self.assertRaisesRegex(UserError, "not given by the seller"):
+            invoice._einvoice_give_status("205")
