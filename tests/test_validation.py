@@ -171,3 +171,35 @@ def test_capped_address_space_validates_in_a_helper_process():
     assert valid["valid"] and valid["rule_sets"][0] == "XSD CII D22B"
     assert not broken["valid"]
     assert "BR-CL-01" in {f["rule_id"] for f in broken["findings"]}
+
+
+def test_a_forked_worker_starts_its_own_helper():
+    """Odoo's prefork workers are forks: a worker must not talk through its parent's helper pipes."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import json, os, resource
+        resource.setrlimit(resource.RLIMIT_AS, (2560 * 1024 * 1024, resource.RLIM_INFINITY))
+        from einvoice import api
+        from einvoice.testing import cases
+        from einvoice.validation import validate
+        from einvoice.validation import isolated
+        xml = api.build(cases.b2b_goods_standard(), "cii")
+        assert validate(xml).is_valid
+        parent_helper = isolated._helper._process.pid
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            ok = validate(xml).is_valid and isolated._helper._process.pid != parent_helper
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
+        os.waitpid(pid, 0)
+        child_ok = os.read(read, 1) == b"1"
+        print(json.dumps([child_ok, validate(xml).is_valid]))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=300)
+    assert json.loads(result.stdout.splitlines()[-1]) == [True, True]

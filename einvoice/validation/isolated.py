@@ -81,6 +81,11 @@ class _Helper:
     def __init__(self):
         self._lock = threading.Lock()
         self._process = None
+        self._owner = None  # pid of the process that started the helper
+
+    def _usable(self):
+        # A forked worker (Odoo's prefork server) must not share its parent's pipes.
+        return self._process is not None and self._owner == os.getpid() and self._process.poll() is None
 
     def _start(self):
         env = dict(os.environ)
@@ -97,6 +102,7 @@ class _Helper:
             stdout=subprocess.PIPE,
             env=env,
         )
+        self._owner = os.getpid()
 
     def validate(self, data, **options):
         request = {"xml": base64.b64encode(data).decode(), "options": options}
@@ -104,7 +110,7 @@ class _Helper:
             request["options"]["profile"] = request["options"]["profile"].value
         with self._lock:
             for attempt in (1, 2):
-                if self._process is None or self._process.poll() is not None:
+                if not self._usable():
                     self._start()
                 try:
                     _write(self._process.stdin, request)
