@@ -1,0 +1,6 @@
+"""Clients of the approved platforms' standard APIs (AFNOR XP Z12-013: Flow and Directory services)."""
+
+from .flow import FlowClient
+from .http import ApiClient, BearerToken, ClientCredentials
+
+__all__ = ["ApiClient", "BearerToken", "ClientCredentials", "FlowClient"]

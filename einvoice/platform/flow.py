@@ -1,0 +1,54 @@
+"""The Flow Service of an approved platform (AFNOR XP Z12-013, OpenAPI ``afnor-flow-service`` 1.3.0)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .http import ApiClient
+
+
+class FlowClient(ApiClient):
+    """Submit, search and download flows; manage webhooks; check the service."""
+
+    def healthcheck(self):
+        return self.request("GET", "/v1/healthcheck").status_code == 200
+
+    def submit(self, content, filename, flow_info):
+        """POST /v1/flows: the file and its flowInfo; returns the platform's answer (flowId...).
+
+        ``flow_info`` is the FlowInfo object of the OpenAPI file (trackingId, name,
+        flowSyntax, flowProfile, processingRule, sha256...); the SHA-256 of the file is
+        added when missing, so that the platform can check the upload's integrity.
+        """
+        info = dict(flow_info)
+        info.setdefault("sha256", hashlib.sha256(content).hexdigest())
+        mimetype = "application/pdf" if content[:5] == b"%PDF-" else "application/xml"
+        files = {
+            "flowInfo": (None, json.dumps(info), "application/json"),
+            "file": (filename, content, mimetype),
+        }
+        return self.request("POST", "/v1/flows", expected=(202,), files=files).json()
+
+    def search(self, filters, limit=None, cursor=None):
+        """POST /v1/flows/search with SearchFlowParams (``where``, ``limit``, ``cursor``); returns the answer."""
+        body = {"where": filters}
+        if limit is not None:
+            body["limit"] = limit
+        if cursor is not None:
+            body["cursor"] = cursor
+        return self.request("POST", "/v1/flows/search", json=body).json()
+
+    def download(self, flow_id, doc_type=None):
+        """GET /v1/flows/{flowId}: the flow's file (bytes)."""
+        params = {"docType": doc_type} if doc_type else None
+        return self.request("GET", f"/v1/flows/{flow_id}", params=params).content
+
+    def webhooks(self):
+        return self.request("GET", "/v1/webhooks").json()
+
+    def subscribe(self, params):
+        return self.request("POST", "/v1/webhooks", expected=(201,), json=params).json()
+
+    def unsubscribe(self, webhook_uid):
+        self.request("DELETE", f"/v1/webhooks/{webhook_uid}", expected=(204,))
