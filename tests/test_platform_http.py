@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from einvoice.errors import TransportError
-from einvoice.platform import BearerToken, ClientCredentials, FlowClient
+from einvoice.platform import BearerToken, ClientCredentials, DirectoryClient, FlowClient
 
 
 class Platform:
@@ -60,6 +60,11 @@ class Platform:
                     return self._send(failure, {"errorCode": "TEMPORARY", "errorMessage": "try later"}, headers)
                 if not (self.headers.get("Authorization") or "").startswith("Bearer T"):
                     return self._send(401, {"errorCode": "INVALID_TOKEN"})
+                if method == "GET" and self.path.startswith("/v1/directory-line/code:"):
+                    address = self.path.split("code:", 1)[1]
+                    if address == "552081317":
+                        return self._send(200, {"addressingIdentifier": address, "platform": "PA-42"})
+                    return self._send(404, {"errorCode": "NOT_FOUND", "errorMessage": "no directory line"})
                 if method == "GET" and self.path == "/v1/healthcheck":
                     return self._send(200, {"status": "UP"})
                 if method == "POST" and self.path == "/v1/flows":
@@ -177,3 +182,15 @@ def test_unreachable_platform():
     flows = FlowClient("http://127.0.0.1:9", BearerToken("T1"), timeout=1, max_attempts=2, backoff=0.01)
     with pytest.raises(TransportError, match="ConnectionError after 2 attempt"):
         flows.healthcheck()
+
+
+def test_directory_line_lookup(platform):
+    directory = DirectoryClient(
+        platform.url, ClientCredentials(f"{platform.url}/token", "odoo", "s3cret"), backoff=0.01
+    )
+    assert directory.directory_line("552081317") == {"addressingIdentifier": "552081317", "platform": "PA-42"}
+    with pytest.raises(TransportError, match="NOT_FOUND") as error:
+        directory.directory_line("999999999")
+    assert error.value.status == 404
+    with pytest.raises(ValueError, match="unknown directory search"):
+        directory.search("company", {})

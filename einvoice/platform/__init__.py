@@ -1,6 +1,7 @@
 """Clients of the approved platforms' standard APIs (AFNOR XP Z12-013: Flow and Directory services)."""
 
+from .directory import DirectoryClient
 from .flow import FlowClient
 from .http import ApiClient, BearerToken, ClientCredentials
 
-__all__ = ["ApiClient", "BearerToken", "ClientCredentials", "FlowClient"]
+__all__ = ["ApiClient", "BearerToken", "ClientCredentials", "DirectoryClient", "FlowClient"]
