@@ -67,6 +67,8 @@ class Platform:
                     return self._send(404, {"errorCode": "NOT_FOUND", "errorMessage": "no directory line"})
                 if method == "GET" and self.path == "/v1/healthcheck":
                     return self._send(200, {"status": "UP"})
+                if method == "POST" and self.path == "/v1/flows/search":
+                    return self._send(200, {"results": [], "limit": json.loads(body).get("limit", 25)})
                 if method == "POST" and self.path == "/v1/flows":
                     message = BytesParser(policy=HTTP).parsebytes(
                         f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
@@ -115,9 +117,35 @@ def platform():
     server.close()
 
 
-def client(platform, **options):
+OPENAPI_FILES = {"flow": "afnor-flow-service-1.3.0.json", "directory": "afnor-directory-service-1.3.0.json"}
+
+
+def openapi_checker(reference_dir, service, base_url, violations):
+    """A requests hook checking every request to the service against its official OpenAPI file."""
+    openapi_core = pytest.importorskip("openapi_core")
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest
+
+    spec = json.loads((reference_dir / "fnfe-rfe" / "openapi" / OPENAPI_FILES[service]).read_text())
+    spec["servers"] = [{"url": base_url}]  # the official file names the production hosts
+    api = openapi_core.OpenAPI.from_dict(spec)
+
+    def check(response, *args, **kwargs):
+        if "/v1/" in response.request.url:
+            try:
+                api.validate_request(RequestsOpenAPIRequest(response.request))
+            except Exception as exc:  # noqa: BLE001 - every kind of violation is recorded
+                violations.append(f"{response.request.method} {response.request.url}: {exc!r}")
+        return response
+
+    return check
+
+
+def client(platform, reference_dir=None, violations=None, **options):
     credentials = ClientCredentials(f"{platform.url}/token", "odoo", "s3cret")
-    return FlowClient(platform.url, credentials, timeout=5, backoff=0.01, **options), credentials
+    flows = FlowClient(platform.url, credentials, timeout=5, backoff=0.01, **options)
+    if reference_dir is not None:
+        flows.session.hooks["response"].append(openapi_checker(reference_dir, "flow", platform.url, violations))
+    return flows, credentials
 
 
 def test_token_is_cached_and_renewed(platform):
@@ -137,8 +165,9 @@ def test_expired_token_is_renewed_once_on_401(platform):
     assert platform.tokens_issued == 2
 
 
-def test_submit_download_with_integrity(platform):
-    flows, _credentials = client(platform)
+def test_submit_download_with_integrity(platform, reference_dir):
+    violations = []
+    flows, _credentials = client(platform, reference_dir, violations)
     xml = b"<Invoice/>"
     answer = flows.submit(xml, "F2026-0001.xml", {"name": "F2026-0001.xml", "flowSyntax": "UBL", "trackingId": "T-1"})
     assert answer == {"flowId": "FLOW-1", "trackingId": "T-1"}
@@ -146,6 +175,8 @@ def test_submit_download_with_integrity(platform):
     assert stored == xml
     assert info["sha256"] == hashlib.sha256(xml).hexdigest()
     assert flows.download("FLOW-1") == xml
+    flows.search({"updatedAfter": "2026-09-01T00:00:00Z"}, limit=10)
+    assert violations == [], violations
 
 
 def test_retries_on_5xx_429_and_dropped_connections(platform):
@@ -194,3 +225,10 @@ def test_directory_line_lookup(platform):
     assert error.value.status == 404
     with pytest.raises(ValueError, match="unknown directory search"):
         directory.search("company", {})
+
+
+def test_the_openapi_check_catches_a_bad_request(platform, reference_dir):
+    violations = []
+    flows, _credentials = client(platform, reference_dir, violations)
+    flows.request("POST", "/v1/flows/search", json={"limit": 10})  # no "where": not what the file allows
+    assert len(violations) == 1
