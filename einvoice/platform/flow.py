@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
-from .http import ApiClient
+from ..errors import TransportError
+from .http import RETRIED_STATUSES, ApiClient
 
 
 class FlowClient(ApiClient):
@@ -28,7 +30,22 @@ class FlowClient(ApiClient):
             "flowInfo": (None, json.dumps(info), "application/json"),
             "file": (filename, content, mimetype),
         }
-        return self.request("POST", "/v1/flows", expected=(202,), files=files).json()
+        tracking_id = info.get("trackingId")
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self.request("POST", "/v1/flows", expected=(202,), attempts=1, files=files).json()
+            except TransportError as exc:
+                if exc.status is not None and exc.status not in RETRIED_STATUSES:
+                    raise
+                # The platform may have taken the flow before the answer was lost: never send it twice.
+                if tracking_id:
+                    found = self.search({"trackingId": tracking_id}).get("results") or []
+                    if found:
+                        return found[0]
+                if attempt == self.max_attempts:
+                    raise
+                time.sleep(self._delay(attempt))
+        return None
 
     def search(self, filters, limit=None, cursor=None):
         """POST /v1/flows/search with SearchFlowParams (``where``, ``limit``, ``cursor``); returns the answer."""

@@ -129,13 +129,14 @@ class ApiClient:
             return min(float(response.headers["Retry-After"]), self.max_backoff)
         return min(self.backoff * (2 ** (attempt - 1)), self.max_backoff)
 
-    def request(self, method, path, expected=(200,), **kwargs):
+    def request(self, method, path, expected=(200,), attempts=None, **kwargs):
         """Send, retrying what may succeed later; return the response or raise TransportError."""
         url = f"{self.base_url}{path}"
         last_error = None
         renewed = False
         attempt = 0
-        while attempt < self.max_attempts:
+        max_attempts = attempts or self.max_attempts
+        while attempt < max_attempts:
             attempt += 1
             headers = dict(kwargs.pop("headers", None) or {})
             headers["Authorization"] = self.auth.header(self.session, self.timeout)
@@ -144,7 +145,7 @@ class ApiClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = TransportError(f"{method} {path}: {type(exc).__name__} after {attempt} attempt(s)")
                 _logger.info("%s %s: %s (attempt %s)", method, path, type(exc).__name__, attempt)
-                if attempt < self.max_attempts:
+                if attempt < max_attempts:
                     time.sleep(self._delay(attempt))
                 continue
             if response.status_code in expected:
@@ -166,6 +167,6 @@ class ApiClient:
             if response.status_code not in RETRIED_STATUSES:
                 raise last_error
             _logger.info("%s %s: HTTP %s (attempt %s)", method, path, response.status_code, attempt)
-            if attempt < self.max_attempts:
+            if attempt < max_attempts:
                 time.sleep(self._delay(attempt, response))
         raise last_error
