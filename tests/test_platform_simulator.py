@@ -127,3 +127,8 @@ def test_webhooks_are_called(checked, simulator):
         server.shutdown()
         server.server_close()
     assert checked.violations == [], checked.violations
+
+
+def test_the_openapi_check_catches_a_bad_request(checked):
+    checked.request("POST", "/v1/flows/search", json={"limit": 10})  # no "where": not what the file allows
+    assert len([v for v in checked.violations if v.startswith("request")]) == 1

@@ -59,6 +59,10 @@ class PlatformSimulator:
         self.server.server_close()
 
     @property
+    def tokens_issued(self):
+        return len(self._tokens)
+
+    @property
     def token_url(self):
         return f"{self.url}/token"
 
@@ -218,6 +222,9 @@ class _Handler(BaseHTTPRequestHandler):
             if "flowInfo" not in parts or "file" not in parts:
                 return self._error(400, "MISSING_REQUIRED_FIELD", "flowInfo and file are required")
             info = json.loads(parts["flowInfo"])
+            missing = [key for key in ("name", "flowSyntax") if not info.get(key)]  # required by CoreFlowInfo
+            if missing:
+                return self._error(400, "MISSING_REQUIRED_FIELD", ", ".join(missing))
             if info.get("sha256") and info["sha256"] != hashlib.sha256(parts["file"]).hexdigest():
                 return self._error(422, "INTEGRITY_ERROR", "sha256 does not match the file")
             flow = self.simulator._store(info, parts["file"], "Out", "CustomerInvoice")

@@ -16,6 +16,12 @@ BUYER_STATUSES = ("204", "205", "206", "207", "208", "210", "211")
 SELLER_STATUSES = ("209", "212")
 
 
+def _siren_party(partner):
+    """The SIREN of a partner as a CDAR party identifier (scheme 0002), when it has one."""
+    siren = partner.l10n_fr_siren or None
+    return {"id": siren, "scheme": "0002" if siren else None}
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -198,13 +204,13 @@ class AccountMove(models.Model):
         role = "BY" if self.is_purchase_document() else "SE"
         now = fields.Datetime.now()
         number = self.ref if self.is_purchase_document() else self.name
+        address = other.l10n_fr_electronic_address or other.l10n_fr_siren or None
         recipient = CdarParty(
-            id=other.l10n_fr_siren or None,
-            scheme="0002" if other.l10n_fr_siren else None,
+            **_siren_party(other),
             name=other.name,
             role="SE" if role == "BY" else "BY",
-            uri=other.l10n_fr_electronic_address or other.l10n_fr_siren or None,
-            uri_scheme="0225" if (other.l10n_fr_electronic_address or other.l10n_fr_siren) else None,
+            uri=address,
+            uri_scheme="0225" if address else None,
         )
         return StatusMessage(
             id=f"{number}_{status}_{now.strftime('%Y%m%d%H%M%S')}",
@@ -214,10 +220,8 @@ class AccountMove(models.Model):
             invoice_number=number or "",
             invoice_date=self.invoice_date or fields.Date.context_today(self),
             invoice_type=self.l10n_fr_document_type or ("381" if self.move_type.endswith("refund") else "380"),
-            seller=CdarParty(id=seller.l10n_fr_siren or None, scheme="0002" if seller.l10n_fr_siren else None),
-            issuer=CdarParty(
-                id=own.l10n_fr_siren or None, scheme="0002" if own.l10n_fr_siren else None, name=own.name, role=role
-            ),
+            seller=CdarParty(**_siren_party(seller)),
+            issuer=CdarParty(**_siren_party(own), name=own.name, role=role),
             recipients=[recipient],
             details=list(details),
         )
@@ -359,9 +363,7 @@ class AccountMove(models.Model):
                     user_id=(move.invoice_user_id or self.env.user).id,
                 )
 
-
-class AccountMoveReminders(models.Model):
-    _inherit = "account.move"
+    # --- payment reminders -----------------------------------------------------------------
 
     einvoice_reminder_before_sent = fields.Date(string="Reminder sent before due date", copy=False, readonly=True)
     einvoice_reminder_after_sent = fields.Date(string="Reminder sent after due date", copy=False, readonly=True)

@@ -523,16 +523,20 @@ class AccountMove(models.Model):
         report = validated(xml, facturx=target == "facturx", profile=profile)
         return xml, report, problems
 
-    def _l10n_fr_finding_values(self, finding):
-        """Finding dict of a validation Finding, with the record that holds the data to fix."""
+    def _l10n_fr_finding_base(self, finding):
+        """Values of a finding record for a validation Finding, its message in the user's language."""
         lang = (self.env.lang or "en_US")[:2]
-        values = {
+        return {
             "rule_id": finding.rule_id,
             "severity": "fatal" if finding.is_fatal else "warning",
             "business_term": finding.bt or False,
             "message": finding.message_fr if lang == "fr" else finding.message_en,
             "location": finding.location or False,
         }
+
+    def _l10n_fr_finding_values(self, finding):
+        """Finding dict of a validation Finding, with the record that holds the data to fix."""
+        values = self._l10n_fr_finding_base(finding)
         values.update(self._l10n_fr_fix_target(finding.bt, finding.rule_id))
         return values
 

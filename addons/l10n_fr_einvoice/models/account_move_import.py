@@ -407,15 +407,7 @@ class AccountMove(models.Model):
 
     def _l10n_fr_received_finding(self, finding):
         """A finding of a received file: the data to fix is the supplier's, the bill is where it shows."""
-        lang = (self.env.lang or "en_US")[:2]
-        return {
-            "rule_id": finding.rule_id,
-            "severity": "fatal" if finding.is_fatal else "warning",
-            "business_term": finding.bt or False,
-            "message": finding.message_fr if lang == "fr" else finding.message_en,
-            "location": finding.location or False,
-            "field_description": self.env._("Supplier's file"),
-        }
+        return dict(self._l10n_fr_finding_base(finding), field_description=self.env._("Supplier's file"))
 
     def _l10n_fr_link_preceding(self, document, partner):
         if not document.preceding_invoices:
