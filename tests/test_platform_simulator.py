@@ -1,5 +1,6 @@
 """The platform simulator and the Flow client together, every exchange checked against the OpenAPI file."""
 
+import base64
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -7,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from einvoice.errors import TransportError
-from einvoice.platform import ClientCredentials, FlowClient
+from einvoice.platform import ClientCredentials, DirectoryClient, FlowClient, verify
+from einvoice.platform.directory import best_line
 from einvoice.testing.platform import PlatformSimulator
 
 openapi_core = pytest.importorskip("openapi_core")
@@ -108,8 +110,11 @@ def test_webhooks_are_called(checked, simulator):
             pass
 
         def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = (self.headers["Afnor-Signature"], self.headers["Afnor-Signature-Timestamp"])
+            received.append((body, *headers))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
             self.end_headers()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -118,9 +123,18 @@ def test_webhooks_are_called(checked, simulator):
         hook = checked.subscribe(
             {"callbackUrl": f"http://127.0.0.1:{server.server_address[1]}/hook", "flowDirection": "In"}
         )
+        assert len(base64.b64decode(hook["signingKey"])) == 32  # 256 bits, given once
         flow = simulator.deliver(b"<x/>", "in.xml")
-        assert received == [{"flowId": flow["flowId"], "flowType": "SupplierInvoice"}]
+        [(body, signature, timestamp)] = received
+        # The callback carries the Flow object, signed with the subscription's key.
+        assert json.loads(body) == flow and flow["flowType"] == "SupplierInvoice"
+        assert verify(hook["signingKey"], body, signature, timestamp) == (True, "")
+        assert verify(hook["signingKey"], body + b" ", signature, timestamp)[0] is False
+        assert verify(hook["signingKey"], body, signature, timestamp, now=int(timestamp) + 3600)[0] is False
+        other_key = base64.b64encode(b"k" * 32).decode()
+        assert verify(other_key, body, signature, timestamp) == (False, "signature does not match")
         assert checked.webhooks()["webhookIds"] == [hook["webhookId"]]
+        assert "signingKey" not in checked.webhooks()["webhooks"][0]
         checked.unsubscribe(hook["webhookId"])
         assert checked.webhooks()["count"] == 0
     finally:
@@ -132,3 +146,83 @@ def test_webhooks_are_called(checked, simulator):
 def test_the_openapi_check_catches_a_bad_request(checked):
     checked.request("POST", "/v1/flows/search", json={"limit": 10})  # no "where": not what the file allows
     assert len([v for v in checked.violations if v.startswith("request")]) == 1
+
+
+def test_metadata_acknowledgement_and_paging(checked, simulator):
+    sent = [
+        checked.submit(b"<rsm:CrossIndustryInvoice/>", f"F{n}.xml", {"name": f"F{n}.xml", "flowSyntax": "CII"})
+        for n in range(5)
+    ]
+    assert checked.metadata(sent[0]["flowId"])["acknowledgement"] == {"status": "Ok"}
+    simulator.acknowledge(sent[1]["flowId"], "Error", reason="BR-FR-12: SIREN missing")
+    rejected = checked.metadata(sent[1]["flowId"])["acknowledgement"]
+    assert rejected["status"] == "Error" and rejected["details"][0]["reasonMessage"] == "BR-FR-12: SIREN missing"
+    assert [f["flowId"] for f in checked.search_all({"flowDirection": ["Out"]}, limit=2)] == sorted(
+        (f["flowId"] for f in sent), key=lambda i: (simulator.flows[i]["flow"]["updatedAt"], i)
+    )
+    assert [f["flowId"] for f in checked.search({"ackStatus": "Error"})["results"]] == [sent[1]["flowId"]]
+    assert checked.violations == [], checked.violations
+
+
+def test_every_tenth_call_fails_and_nothing_is_sent_twice(checked, simulator):
+    simulator.fail_every(10)
+    for n in range(30):
+        checked.submit(b"<x/>", f"F{n}.xml", {"name": f"F{n}.xml", "flowSyntax": "CII", "trackingId": f"T{n}"})
+    tracking = sorted(f["flow"]["trackingId"] for f in simulator.flows.values())
+    assert tracking == sorted(f"T{n}" for n in range(30))
+    assert checked.violations == [], checked.violations
+
+
+@pytest.fixture
+def directory(reference_dir, simulator):
+    spec = json.loads((reference_dir / "fnfe-rfe" / "openapi" / "afnor-directory-service-1.3.0.json").read_text())
+    spec["servers"] = [{"url": simulator.url}]
+    # The official file contradicts itself: the status enum holds "Disabled" (8 characters)
+    # under a maxLength of 7. The enum is the meaning; the length is lifted to fit it.
+    for name in ("directoryLineStatus", "uniqueDirectoryLineStatus"):
+        assert "Disabled" in spec["components"]["schemas"][name]["enum"]
+        spec["components"]["schemas"][name]["maxLength"] = 8
+    api = openapi_core.OpenAPI.from_dict(spec)
+    violations = []
+
+    def check(response, *args, **kwargs):
+        if "/v1/" not in response.request.url:
+            return response
+        request = RequestsOpenAPIRequest(response.request)
+        try:
+            api.validate_request(request)
+            api.validate_response(request, RequestsOpenAPIResponse(response))
+        except Exception as exc:  # noqa: BLE001 - every kind of violation is recorded
+            violations.append(f"{response.request.method} {response.request.url}: {exc!r} {exc.__cause__!r}")
+        return response
+
+    client = DirectoryClient(simulator.url, ClientCredentials(simulator.token_url, "odoo", "s3cret"), backoff=0.01)
+    client.session.hooks["response"].append(check)
+    client.violations = violations
+    return client
+
+
+def test_directory_answers_follow_the_openapi_file(directory, simulator):
+    simulator.register("552081317", "Buyer SA")
+    simulator.register("552081317", "Buyer SA", siret="55208131700016")
+    simulator.register("552081317", "Buyer SA", siret="55208131700016", routing_code="SERV-1", status="Disabled")
+    simulator.register("110000007", "Ville de Test", siret="11000000700012", entity_type="Public")
+    assert directory.siren("552081317")["businessName"] == "Buyer SA"
+    assert directory.siret("11000000700012")["legalUnit"]["entityType"] == "Public"
+    lines = directory.lines_of("552081317")
+    assert sorted(line["addressingIdentifier"] for line in lines) == [
+        "552081317",
+        "552081317_55208131700016",
+        "552081317_55208131700016_SERV-1",
+    ]
+    assert lines[0]["legalUnit"]["siren"] == "552081317"
+    assert best_line(lines)["addressingIdentifier"] == "552081317"
+    assert best_line(lines, siret="55208131700016")["addressingIdentifier"] == "552081317_55208131700016"
+    line = best_line(lines, siret="55208131700016", routing_code="SERV-1")
+    assert line["directoryLineStatus"] == "Disabled"
+    assert best_line(lines, siret="55208131799999")["addressingIdentifier"] == "552081317"
+    assert directory.lines_of("999999999") == []
+    with pytest.raises(TransportError) as caught:
+        directory.siren("999999999")
+    assert caught.value.status == 404
+    assert directory.violations == [], directory.violations

@@ -3,5 +3,6 @@
 from .directory import DirectoryClient
 from .flow import FlowClient
 from .http import ApiClient, BearerToken, ClientCredentials
+from .webhook import signature, verify
 
-__all__ = ["ApiClient", "BearerToken", "ClientCredentials", "DirectoryClient", "FlowClient"]
+__all__ = ["ApiClient", "BearerToken", "ClientCredentials", "DirectoryClient", "FlowClient", "signature", "verify"]

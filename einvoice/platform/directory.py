@@ -49,3 +49,31 @@ class DirectoryClient(ApiClient):
         if kind not in ("siren", "siret", "routing-code", "directory-line"):
             raise ValueError(f"unknown directory search {kind!r}")
         return self.request("POST", f"/v1/{kind}/search", json=criteria).json()
+
+    def lines_of(self, siren, limit=100):
+        """Every directory line of a legal unit (POST /v1/directory-line/search, SIREN strict)."""
+        body = {"filters": {"siren": {"op": "strict", "value": siren}}, "include": ["siren"], "limit": limit}
+        return self.search("directory-line", body).get("results") or []
+
+
+def best_line(lines, siret=None, routing_code=None):
+    """The directory line an invoice to this partner is addressed to, or None.
+
+    The most precise line that matches wins: SIRET + routing code, then SIRET, then the
+    SIREN-level line (a line for another facility or service does not fit). A disabled line
+    is returned too: it says the company is known but cannot receive yet.
+    """
+
+    def rank(line):
+        line_siret, line_routing = line.get("siret"), line.get("routingIdentifier")
+        if line.get("addressingSuffix"):
+            return None
+        if line_siret and line_siret != siret:
+            return None
+        if line_routing and line_routing != routing_code:
+            return None
+        return (bool(line_siret) + bool(line_routing), line.get("directoryLineStatus") == "Enabled")
+
+    ranked = [(rank(line), line) for line in lines]
+    ranked = [(key, line) for key, line in ranked if key is not None]
+    return max(ranked, key=lambda item: item[0])[1] if ranked else None

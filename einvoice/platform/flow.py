@@ -56,10 +56,23 @@ class FlowClient(ApiClient):
             body["cursor"] = cursor
         return self.request("POST", "/v1/flows/search", json=body).json()
 
-    def download(self, flow_id, doc_type=None):
-        """GET /v1/flows/{flowId}: the flow's file (bytes)."""
-        params = {"docType": doc_type} if doc_type else None
-        return self.request("GET", f"/v1/flows/{flow_id}", params=params).content
+    def download(self, flow_id, doc_type="Original"):
+        """GET /v1/flows/{flowId}?docType=...: the flow's file (bytes), the original one by default."""
+        return self.request("GET", f"/v1/flows/{flow_id}", params={"docType": doc_type}).content
+
+    def metadata(self, flow_id):
+        """GET /v1/flows/{flowId} (docType Metadata): the Flow object, with its acknowledgement."""
+        return self.request("GET", f"/v1/flows/{flow_id}").json()
+
+    def search_all(self, filters, limit=100):
+        """Every flow matching ``filters``, following the cursor from page to page."""
+        cursor = None
+        while True:
+            page = self.search(filters, limit=limit, cursor=cursor)
+            yield from page.get("results") or []
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return
 
     def webhooks(self):
         return self.request("GET", "/v1/webhooks").json()

@@ -4,9 +4,12 @@ It follows the AFNOR XP Z12-013 OpenAPI files (``afnor-flow-service`` and
 ``afnor-directory-service`` 1.3.0) for what it serves: an OAuth2 client-credentials token
 endpoint, flow submission (multipart ``flowInfo`` + ``file``), search, download,
 webhooks, directory lines and the health check. It keeps the flows, produces incoming
-flows (``deliver``), calls the subscribed webhooks, and fails on demand: ``fail(503)``,
-``fail(429)``, ``fail("drop")`` (connection closed), ``fail("slow")`` (answers after the
-client's timeout) and ``fail("garbage")`` (a malformed body), one per coming request.
+flows (``deliver``), calls the subscribed webhooks with the signed ``Flow`` payload of the
+callback (``Afnor-Signature`` / ``Afnor-Signature-Timestamp``), answers the directory
+(legal units, facilities, directory lines, see ``register``), and fails on demand:
+``fail(503)``, ``fail(429)``, ``fail("drop")`` (connection closed), ``fail("slow")``
+(answers after the client's timeout) and ``fail("garbage")`` (a malformed body), one per
+coming request, or ``fail_every(10)``: every tenth API request.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import hmac
 import json
+import secrets
 import threading
 import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
@@ -37,10 +43,14 @@ class PlatformSimulator:
         self.slow_seconds = slow_seconds
         self.flows = {}  # flowId -> {"flow": Flow object, "content": bytes}
         self.directory = {}  # addressing identifier -> directory line payload
+        self.legal_units = {}  # SIREN -> legalUnitPayloadHistory
+        self.facilities = {}  # SIRET -> facilityPayloadHistory
         self.webhooks = {}  # webhookId -> WebhookParams + id
         self.requests = []  # (method, path) of every request
         self.webhook_calls = []
         self._failures = []
+        self._fail_every = None  # (n, failure): every n-th API request fails
+        self._api_calls = 0
         self._tokens = set()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -70,6 +80,63 @@ class PlatformSimulator:
         """Answer the next requests with these failures, one each, before answering normally."""
         with self._lock:
             self._failures.extend(failures)
+
+    def fail_every(self, every, failure=503):
+        """Fail every ``every``-th API request (token requests not counted); ``None`` stops it."""
+        with self._lock:
+            self._fail_every = (every, failure) if every else None
+            self._api_calls = 0
+
+    # --- directory --------------------------------------------------------------------------
+
+    def register(self, siren, name, siret=None, routing_code=None, status="Enabled", entity_type=None, platform="WK"):
+        """A company in the directory, with one directory line (SIREN, SIRET or routing-code level)."""
+        unit = {
+            "siren": siren,
+            "businessName": name,
+            "entityType": entity_type or "PrivateVatRegistered",
+            "administrativeStatus": "A",
+        }
+        self.legal_units[siren] = unit
+        address = siren
+        line = {"addressingIdentifier": siren, "siren": siren, "directoryLineStatus": status, "platformType": platform}
+        if siret:
+            self.facilities[siret] = {
+                "siret": siret,
+                "siren": siren,
+                "name": name,
+                "facilityType": "P",
+                "administrativeStatus": "A",
+                "legalUnit": dict(unit),
+            }
+            address = line["addressingIdentifier"] = f"{siren}_{siret}"
+            line["siret"] = siret
+        if routing_code:
+            address = line["addressingIdentifier"] = f"{address}_{routing_code}"
+            line["routingIdentifier"] = routing_code
+        self.directory[address] = line
+        return line
+
+    def _search_lines(self, params):
+        filters = params.get("filters") or {}
+        lines = sorted(self.directory.values(), key=lambda line: line["addressingIdentifier"])
+        for key in ("siren", "siret", "routingIdentifier", "addressingIdentifier"):
+            criterion = filters.get(key)
+            if not criterion:
+                continue
+            value, op = criterion.get("value"), criterion.get("op", "strict")
+            if op == "contains":
+                lines = [line for line in lines if value in (line.get(key) or "")]
+            else:
+                lines = [line for line in lines if line.get(key) == value]
+        ignore, limit = int(params.get("ignore") or 0), int(params.get("limit") or 50)
+        results = []
+        for line in lines[ignore : ignore + limit]:
+            line = dict(line)
+            if "siren" in (params.get("include") or []) and line["siren"] in self.legal_units:
+                line["legalUnit"] = self.legal_units[line["siren"]]
+            results.append(line)
+        return {"search": params, "totalNumberOfResults": len(lines), "results": results}
 
     # --- flows ------------------------------------------------------------------------------
 
@@ -102,16 +169,42 @@ class PlatformSimulator:
         info = {"name": name, "flowSyntax": syntax, "flowProfile": profile, "processingRule": "B2B"}
         return self._store(info, content, "In", flow_type)
 
+    def acknowledge(self, flow_id, status, reason_code="REJ_SEMAN", reason="rejected"):
+        """Change a flow's acknowledgement (``Error`` with a detail, or ``Ok``), as the platform's checks do."""
+        with self._lock:
+            flow = self.flows[flow_id]["flow"]
+            flow["acknowledgement"] = {"status": status}
+            if status == "Error":
+                flow["acknowledgement"]["details"] = [
+                    {"level": "Error", "item": flow["name"], "reasonCode": reason_code, "reasonMessage": reason}
+                ]
+            flow["updatedAt"] = _now()
+        self._notify(flow)
+        return flow
+
+    @staticmethod
+    def signature(signing_key, payload, timestamp):
+        """Afnor-Signature: HMAC-SHA-256, with the webhook's key, of the SHA-256 fingerprint of
+        ``payload@timestamp`` (the fingerprint written in lowercase hexadecimal, like FlowInfo's sha256)."""
+        fingerprint = hashlib.sha256(payload + b"@" + str(timestamp).encode()).hexdigest()
+        digest = hmac.new(base64.b64decode(signing_key), fingerprint.encode(), hashlib.sha256).digest()
+        return base64.b64encode(digest).decode()
+
     def _notify(self, flow):
         for webhook in list(self.webhooks.values()):
             if webhook.get("flowDirection") not in (None, flow["flowDirection"]):
                 continue
             if webhook.get("flowTypes") and flow["flowType"] not in webhook["flowTypes"]:
                 continue
+            payload = json.dumps(flow).encode()
+            timestamp = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                "Afnor-Signature": self.signature(webhook["signingKey"], payload, timestamp),
+                "Afnor-Signature-Timestamp": str(timestamp),
+            }
             try:
-                response = requests.post(
-                    webhook["callbackUrl"], json={"flowId": flow["flowId"], "flowType": flow["flowType"]}, timeout=5
-                )
+                response = requests.post(webhook["callbackUrl"], data=payload, headers=headers, timeout=30)
                 self.webhook_calls.append((webhook["callbackUrl"], flow["flowId"], response.status_code))
             except requests.RequestException as exc:
                 self.webhook_calls.append((webhook["callbackUrl"], flow["flowId"], type(exc).__name__))
@@ -131,6 +224,8 @@ class PlatformSimulator:
                 flows = [f for f in flows if f[field] in where[key]]
         if where.get("updatedAfter"):
             flows = [f for f in flows if f["updatedAt"] > where["updatedAfter"]]
+        if where.get("ackStatus"):
+            flows = [f for f in flows if f["acknowledgement"]["status"] == where["ackStatus"]]
         if where.get("trackingId"):
             flows = [f for f in flows if f.get("trackingId") == where["trackingId"]]
         page = flows[start : start + limit]
@@ -178,6 +273,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._token()
         with self.simulator._lock:
             failure = self.simulator._failures.pop(0) if self.simulator._failures else None
+            if failure is None and self.simulator._fail_every:
+                self.simulator._api_calls += 1
+                every, kind = self.simulator._fail_every
+                if self.simulator._api_calls % every == 0:
+                    failure = kind
         if failure == "drop":
             self.close_connection = True
             self.connection.shutdown(2)
@@ -239,6 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
             stored = self.simulator.flows.get(path.rsplit("/", 1)[-1])
             if stored is None:
                 return self._error(404, "NOT_FOUND", "no such flow")
+            query = parse_qs(urlsplit(self.path).query)
+            if query.get("docType", ["Metadata"])[0] == "Metadata":
+                return self._send(200, stored["flow"])
             return self._send(
                 200,
                 raw=stored["content"],
@@ -246,21 +349,40 @@ class _Handler(BaseHTTPRequestHandler):
                 headers=[("Content-Disposition", f"attachment;filename={stored['flow']['name']}")],
             )
         if path == "/v1/webhooks" and method == "GET":
-            hooks = list(self.simulator.webhooks.values())
+            # The signing key is given once, at creation.
+            hooks = [
+                {key: value for key, value in hook.items() if key != "signingKey"}
+                for hook in self.simulator.webhooks.values()
+            ]
             return self._send(
                 200, {"count": len(hooks), "webhookIds": [h["webhookId"] for h in hooks], "webhooks": hooks}
             )
         if path == "/v1/webhooks" and method == "POST":
             params = json.loads(body or b"{}")
-            webhook = {"webhookId": str(uuid.uuid4()), "createdAt": _now(), **params}
+            if not params.get("callbackUrl"):
+                return self._error(400, "MISSING_REQUIRED_FIELD", "callbackUrl")
+            webhook = {
+                "webhookId": str(uuid.uuid4()),
+                "signingKey": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "createdAt": _now(),
+                **params,
+            }
             self.simulator.webhooks[webhook["webhookId"]] = webhook
-            return self._send(201, webhook)
+            return self._send(201, {key: webhook[key] for key in ("webhookId", "signingKey", "createdAt")})
         if path.startswith("/v1/webhooks/") and method == "DELETE":
             if self.simulator.webhooks.pop(path.rsplit("/", 1)[-1], None) is None:
                 return self._error(404, "NOT_FOUND", "no such webhook")
             return self._send(204)
+        if method == "GET" and path.startswith("/v1/siren/code-insee:"):
+            unit = self.simulator.legal_units.get(unquote(path.split("code-insee:", 1)[1]))
+            return self._send(200, unit) if unit else self._error(404, "NOT_FOUND", "no legal unit")
+        if method == "GET" and path.startswith("/v1/siret/code-insee:"):
+            facility = self.simulator.facilities.get(unquote(path.split("code-insee:", 1)[1]))
+            return self._send(200, facility) if facility else self._error(404, "NOT_FOUND", "no facility")
+        if method == "POST" and path == "/v1/directory-line/search":
+            return self._send(200, self.simulator._search_lines(json.loads(body or b"{}")))
         if method == "GET" and path.startswith("/v1/directory-line/code:"):
-            line = self.simulator.directory.get(path.split("code:", 1)[1])
+            line = self.simulator.directory.get(unquote(path.split("code:", 1)[1]))
             if line is None:
                 return self._error(404, "NOT_FOUND", "no directory line")
             return self._send(200, line)
