@@ -41,14 +41,24 @@ class BearerToken:
 
 
 class ClientCredentials:
-    """OAuth2 client credentials; the access token is cached until ``margin`` seconds before expiry."""
+    """OAuth2 client credentials; the access token is cached until ``margin`` seconds before expiry.
 
-    def __init__(self, token_url, client_id, client_secret, scope=None, margin=30):
+    The client authenticates with HTTP basic by default; ``credentials_in_body=True`` sends
+    ``client_id`` / ``client_secret`` as form fields instead (RFC 6749 §2.3.1 allows both;
+    PISTE, the French State's API gateway, expects the form fields). ``clock`` returns
+    seconds (``time.monotonic`` by default), so tests can make a token expire.
+    """
+
+    def __init__(
+        self, token_url, client_id, client_secret, scope=None, margin=30, credentials_in_body=False, clock=None
+    ):
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret
         self.scope = scope
         self.margin = margin
+        self.credentials_in_body = credentials_in_body
+        self.clock = clock or time.monotonic
         self._token = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
@@ -63,7 +73,7 @@ class ClientCredentials:
 
     def header(self, session, timeout):
         with self._lock:
-            if self._token is None or time.monotonic() >= self._expires_at:
+            if self._token is None or self.clock() >= self._expires_at:
                 self._fetch(session, timeout)
             return f"Bearer {self._token}"
 
@@ -71,10 +81,12 @@ class ClientCredentials:
         data = {"grant_type": "client_credentials"}
         if self.scope:
             data["scope"] = self.scope
+        auth = (self.client_id, self._client_secret)
+        if self.credentials_in_body:
+            data.update(client_id=self.client_id, client_secret=self._client_secret)
+            auth = None
         try:
-            response = session.post(
-                self.token_url, data=data, auth=(self.client_id, self._client_secret), timeout=timeout
-            )
+            response = session.post(self.token_url, data=data, auth=auth, timeout=timeout)
         except requests.RequestException as exc:
             raise TransportError(f"token endpoint {self.token_url} unreachable: {type(exc).__name__}") from exc
         if response.status_code != 200:
@@ -90,7 +102,7 @@ class ClientCredentials:
             raise TransportError(f"token endpoint {self.token_url} answered without an access_token") from exc
         lifetime = float(payload.get("expires_in") or 300)
         self._token = token
-        self._expires_at = time.monotonic() + max(lifetime - self.margin, 0)
+        self._expires_at = self.clock() + max(lifetime - self.margin, 0)
         self.fetch_count += 1
 
 
@@ -99,7 +111,10 @@ def _error_code(response):
         payload = response.json()
     except ValueError:
         return None
-    return payload.get("errorCode") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    # The AFNOR Error schema, else the OAuth2 error of a token endpoint (RFC 6749 §5.2).
+    return payload.get("errorCode") or payload.get("error")
 
 
 def _error_message(response):
@@ -136,14 +151,18 @@ class ApiClient:
         renewed = False
         attempt = 0
         max_attempts = attempts or self.max_attempts
+        # Taken once: every attempt sends the caller's headers.
+        extra_headers = dict(kwargs.pop("headers", None) or {})
         while attempt < max_attempts:
             attempt += 1
-            headers = dict(kwargs.pop("headers", None) or {})
+            headers = dict(extra_headers)
             headers["Authorization"] = self.auth.header(self.session, self.timeout)
             try:
                 response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = TransportError(f"{method} {path}: {type(exc).__name__} after {attempt} attempt(s)")
+                # Kept so that a caller can tell a lost answer (read timeout) from a refused connection.
+                last_error.__cause__ = exc
                 _logger.info("%s %s: %s (attempt %s)", method, path, type(exc).__name__, attempt)
                 if attempt < max_attempts:
                     time.sleep(self._delay(attempt))

@@ -1,0 +1,684 @@
+"""The Chorus Pro API through PISTE, the State's API gateway: deposits, reports, statuses, structures.
+
+- Authentication: an OAuth2 client-credentials token from PISTE (:class:`PisteCredentials`,
+  the client id and secret sent as form fields with ``scope=openid``), and on every call
+  the ``cpro-account`` header, ``base64(login:password)`` of the supplier's Chorus Pro
+  technical account. Neither secret appears in a repr, a message or a log line.
+- Answers: Chorus Pro answers ``codeRetour`` (0 when done) and ``libelle`` in every body,
+  also with HTTP 200 for a business error; any other code is a :class:`ChorusProError`
+  carrying the HTTP status, the code, the libellé and, where
+  :func:`~einvoice.chorus.codes.explain` knows it, what the accountant should do.
+- Retries: those of :class:`~einvoice.platform.http.ApiClient` (network errors, 429, 5xx,
+  one token renewal on 401). A deposit is not re-sent after a read timeout, since Chorus
+  Pro may have taken it: the error says so, and :meth:`ChorusProClient.find_invoices`
+  finds what was integrated.
+
+Routes, field names and syntaxes follow the DGFiP external specifications (file "Chorus
+Pro" v1.1) and, where those refer to the Chorus Pro API annex, public clients of the API
+(OCA/l10n-france ``l10n_fr_chorus_account``; Chorus Pro clients in Go and PHP).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import logging
+import re
+import tarfile
+import time
+
+import requests
+
+from ..errors import TransportError
+from ..platform.http import RETRIED_STATUSES, ApiClient, ClientCredentials
+from . import codes
+
+_logger = logging.getLogger(__name__)
+
+SANDBOX_TOKEN_URL = "https://sandbox-oauth.piste.gouv.fr/api/oauth/token"
+PRODUCTION_TOKEN_URL = "https://oauth.piste.gouv.fr/api/oauth/token"
+SANDBOX_API_URL = "https://sandbox-api.piste.gouv.fr/cpro/"
+PRODUCTION_API_URL = "https://api.piste.gouv.fr/cpro/"
+
+#: Page size asked of the search services; every page is read whatever the size.
+PAGE_SIZE = 100
+
+# Characters Chorus Pro refuses in a file name (CPRO §3.2.1.4.1), and its length limit.
+_FORBIDDEN_IN_NAMES = re.compile(r"[%$!&/\\:;«»#@\s]+")
+_MAX_NAME = 256
+
+
+class ChorusProError(TransportError):
+    """Chorus Pro or PISTE refused a request, or its answer could not be read.
+
+    ``status`` is the HTTP status (None when no answer came), ``code`` Chorus Pro's
+    ``codeRetour``, ``libelle`` its message, ``advice`` the
+    :class:`~einvoice.chorus.codes.Advice` for the accountant when the table has one.
+    """
+
+    def __init__(self, message, status=None, code=None, libelle=None, advice=None):
+        self.code = code
+        self.libelle = libelle
+        self.advice = advice
+        if advice is not None:
+            message = f"{message} - {advice.en}"
+        super().__init__(message, status=status, remote_code=code)
+
+    def text(self, lang="fr"):
+        """What the accountant should read: the advice when known, else Chorus Pro's message."""
+        if self.advice is not None:
+            return self.advice.text(lang)
+        return self.libelle or str(self)
+
+
+class FlowTooLargeError(ChorusProError):
+    """A flow over Chorus Pro's 30 MB limit, refused before anything is sent."""
+
+
+class PisteCredentials(ClientCredentials):
+    """PISTE's OAuth2 client credentials: id and secret as form fields, ``scope=openid``."""
+
+    def __init__(self, client_id, client_secret, sandbox=False, token_url=None, margin=60, clock=None):
+        super().__init__(
+            token_url or (SANDBOX_TOKEN_URL if sandbox else PRODUCTION_TOKEN_URL),
+            client_id,
+            client_secret,
+            scope="openid",
+            margin=margin,
+            credentials_in_body=True,
+            clock=clock,
+        )
+
+    def __repr__(self):
+        return f"PisteCredentials({self.token_url!r}, client_id={self.client_id!r}, client_secret=***)"
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Deposit:
+    numero_flux: str  # numeroFluxDepot: names the flow in every later call
+    date_depot: str | None
+    syntax: str
+    filename: str
+    invoice_count: int
+
+
+@dataclasses.dataclass
+class InvoiceSummary:
+    invoice_id: int | None  # identifiantFactureCPP
+    number: str | None  # numeroFacture (BT-1)
+    status: str | None  # statut, a key of codes.STATUSES
+    numero_flux: str | None = None
+    buyer_code: str | None = None  # codeDestinataire (the public buyer's SIRET)
+    service_code: str | None = None  # codeServiceExecutant (BT-10)
+    commitment: str | None = None  # numeroBonCommande (BT-13)
+    date_depot: str | None = None
+    amount_due: float | None = None  # montantAPayer
+    raw: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def reform_status(self):
+        return codes.reform_status(self.status)
+
+
+@dataclasses.dataclass
+class ReportedInvoice:
+    """One invoice of a deposited flow: integrated (with its identifier) or rejected (with why)."""
+
+    number: str
+    invoice_id: int | None = None
+    status: str | None = None
+    error: str | None = None  # libelleErreurDP
+    advice: codes.Advice | None = None
+
+    @property
+    def integrated(self):
+        return self.invoice_id is not None
+
+
+@dataclasses.dataclass
+class DepositReport:
+    numero_flux: str
+    state: str  # etatCourantDepotFlux
+    invoices: list[ReportedInvoice]
+    technical_errors: list[dict]  # listeErreurTechnique: codeErreur, libelleErreur, natureErreur
+    filename: str | None = None
+    date_depot: str | None = None
+
+    @property
+    def done(self):
+        return self.state in codes.FLOW_FINAL_STATES
+
+    def by_number(self):
+        return {invoice.number: invoice for invoice in self.invoices}
+
+
+@dataclasses.dataclass
+class StatusEvent:
+    status: str  # histoStatutCode
+    date: str | None
+    comment: str | None = None
+
+    @property
+    def reform_status(self):
+        return codes.reform_status(self.status)
+
+
+@dataclasses.dataclass
+class InvoiceHistory:
+    invoice_id: int
+    number: str | None
+    status: str | None  # statutCourantCode
+    events: list[StatusEvent]
+
+
+@dataclasses.dataclass
+class Structure:
+    structure_id: int  # idStructureCPP
+    identifier: str  # identifiantStructure (the SIRET)
+    name: str | None = None
+    status: str | None = None
+
+
+@dataclasses.dataclass
+class StructureDetails:
+    structure_id: int
+    identifier: str | None
+    name: str | None
+    service_code_required: bool  # parametres.codeServiceDoitEtreRenseigne
+    commitment_required: bool  # parametres.numeroEJDoitEtreRenseigne
+    service_or_commitment: bool  # parametres.gestionNumeroEJOuCodeService
+    active: bool = True
+    raw: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def missing(self, service_code=None, commitment=None):
+        """What an invoice with these routing data lacks for this structure: advice keys, empty when fine."""
+        if self.service_or_commitment and not (service_code or commitment):
+            return ["SERVICE_OR_COMMITMENT_MISSING"]
+        missing = []
+        if self.service_code_required and not service_code:
+            missing.append("SERVICE_CODE_MISSING")
+        if self.commitment_required and not commitment:
+            missing.append("COMMITMENT_MISSING")
+        return missing
+
+
+@dataclasses.dataclass
+class Service:
+    service_id: int  # idService
+    code: str  # codeService
+    name: str | None  # libelleService
+    active: bool  # estActif
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def safe_filename(name, default="facture"):
+    """A file name Chorus Pro accepts: no forbidden character, at most 256 characters."""
+    cleaned = _FORBIDDEN_IN_NAMES.sub("_", name or "").strip("._") or default
+    if len(cleaned) > _MAX_NAME:
+        stem, dot, extension = cleaned.rpartition(".")
+        if dot and len(extension) < 10:
+            cleaned = stem[: _MAX_NAME - len(extension) - 1] + "." + extension
+        else:
+            cleaned = cleaned[:_MAX_NAME]
+    return cleaned
+
+
+def build_batch(files, mtime=0):
+    """A tar.gz of several invoices, one deposit for all: ``files`` is ``[(filename, bytes)...]``.
+
+    Names are made acceptable to Chorus Pro and unique inside the archive; ``mtime`` is
+    fixed so that the same invoices give the same archive.
+    """
+    buffer = io.BytesIO()
+    seen = set()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in files:
+            name = safe_filename(name)
+            stem, dot, extension = name.rpartition(".")
+            candidate, n = name, 1
+            while candidate in seen:
+                n += 1
+                candidate = f"{stem}-{n}.{extension}" if dot else f"{name}-{n}"
+            seen.add(candidate)
+            info = tarfile.TarInfo(candidate)
+            info.size = len(content)
+            info.mtime = mtime
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def guess_syntax(content):
+    """The ``syntaxeFlux`` of an invoice file: Factur-X for a PDF, CII or UBL from the XML root."""
+    if content[:5] == b"%PDF-":
+        return codes.SYNTAX_FACTURX
+    head = content[:2048]
+    if b"CrossIndustryInvoice" in head:
+        return codes.SYNTAX_CII
+    if b"urn:oasis:names:specification:ubl:schema:xsd:" in head:
+        return codes.SYNTAX_UBL
+    raise ValueError("not a UBL, CII or Factur-X invoice: say which syntaxeFlux it is")
+
+
+def check_flow_size(content, filename="flow"):
+    """Refuse a flow over Chorus Pro's limit before it is sent."""
+    if len(content) > codes.MAX_FLOW_BYTES:
+        advice = codes.ADVICES["FLOW_TOO_LARGE"]
+        raise FlowTooLargeError(
+            f"{filename}: {len(content)} bytes is over Chorus Pro's {codes.MAX_FLOW_BYTES} bytes limit per flow",
+            advice=advice,
+        )
+
+
+def _int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+class ChorusProClient(ApiClient):
+    """The supplier's side of the Chorus Pro API.
+
+    ``login`` / ``password`` are those of the Chorus Pro technical account, ``auth`` a
+    :class:`PisteCredentials` (or any object with ``header`` and ``invalidate``);
+    ``user_id`` is sent as ``idUtilisateurCourant`` when the account needs it.
+    """
+
+    def __init__(self, base_url, auth, login, password, user_id=None, sandbox=None, page_size=PAGE_SIZE, **options):
+        if base_url is None:
+            base_url = SANDBOX_API_URL if sandbox else PRODUCTION_API_URL
+        super().__init__(base_url, auth, **options)
+        self.login = login
+        self.user_id = user_id
+        self.page_size = page_size
+        self._account = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+
+    @classmethod
+    def for_environment(cls, client_id, client_secret, login, password, sandbox=False, **options):
+        """A client of PISTE's sandbox (Chorus Pro's qualification space) or production."""
+        credentials = PisteCredentials(client_id, client_secret, sandbox=sandbox)
+        return cls(None, credentials, login, password, sandbox=sandbox, **options)
+
+    def __repr__(self):
+        return f"ChorusProClient({self.base_url!r}, login={self.login!r}, password=***, auth={self.auth!r})"
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _headers(self):
+        return {
+            "cpro-account": self._account,
+            "Content-Type": "application/json;charset=utf-8",
+            "Accept": "application/json;charset=utf-8",
+        }
+
+    def _payload(self, payload):
+        if self.user_id is not None:
+            payload = {"idUtilisateurCourant": self.user_id, **payload}
+        return payload
+
+    def call(self, route, payload, attempts=None):
+        """POST a Chorus Pro service (``route`` like ``"factures/v1/deposer/flux"``); returns the answer dict.
+
+        Raises :class:`ChorusProError` for a refusal (HTTP or ``codeRetour``), an
+        unreadable answer, or a service out of reach after the retries.
+        """
+        path = "/" + route.lstrip("/")
+        # Every refusal that has a body is read here, so that Chorus Pro's code reaches the caller.
+        expected = tuple(s for s in range(200, 600) if s not in RETRIED_STATUSES and s != 401)
+        try:
+            response = self.request(
+                "POST", path, expected=expected, attempts=attempts, json=self._payload(payload), headers=self._headers()
+            )
+        except TransportError as exc:
+            advice = codes.ADVICES["APPLICATION_REFUSED"] if exc.status == 401 else None
+            raise ChorusProError(str(exc), status=exc.status, code=exc.remote_code, advice=advice) from exc
+        return self._answer(path, response)
+
+    def _answer(self, path, response):
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            if response.status_code >= 400:
+                advice = codes.ADVICES["TECHNICAL_ACCOUNT_REFUSED"] if response.status_code == 403 else None
+                raise ChorusProError(f"{path}: HTTP {response.status_code}", status=response.status_code, advice=advice)
+            raise ChorusProError(f"{path}: Chorus Pro's answer is not JSON", status=response.status_code)
+        code, libelle = answer.get("codeRetour"), answer.get("libelle")
+        if response.status_code >= 400 or (code not in (None, 0, "0")):
+            advice = codes.explain(code, libelle)
+            if advice is None and response.status_code == 403:
+                advice = codes.ADVICES["TECHNICAL_ACCOUNT_REFUSED"]
+            _logger.info("%s: HTTP %s, codeRetour %s", path, response.status_code, code)
+            raise ChorusProError(
+                f"{path}: HTTP {response.status_code}, Chorus Pro code {code}" + (f" ({libelle})" if libelle else ""),
+                status=response.status_code,
+                code=_int(code) if _int(code) is not None else code,
+                libelle=libelle,
+                advice=advice,
+            )
+        return answer
+
+    def _pages(self, route, payload, pagination_key, list_key, page_size=None):
+        """Every item of a paginated search (``parametresRetour.pages``), page after page."""
+        page, items = 1, []
+        size = page_size or self.page_size
+        while True:
+            body = dict(payload)
+            body[pagination_key] = {
+                **(payload.get(pagination_key) or {}),
+                "pageResultatDemandee": page,
+                "nbResultatsParPage": size,
+            }
+            answer = self.call(route, body)
+            items.extend(answer.get(list_key) or [])
+            pages = _int((answer.get("parametresRetour") or {}).get("pages")) or 1
+            if page >= pages:
+                return items
+            page += 1
+
+    # --- deposits ------------------------------------------------------------------------------
+
+    def deposit(self, content, filename, syntax=None, signed=False, invoice_count=1):
+        """``factures/v1/deposer/flux``: one file (an invoice, or a tar.gz of invoices); returns a :class:`Deposit`.
+
+        ``syntax`` is a ``syntaxeFlux`` (``codes.SYNTAXES``), guessed from the file when
+        omitted. Over 30 MB the flow is refused here (:class:`FlowTooLargeError`).
+        """
+        filename = safe_filename(filename)
+        check_flow_size(content, filename)
+        syntax = syntax or guess_syntax(content)
+        if syntax not in codes.SYNTAXES:
+            raise ValueError(f"unknown syntaxeFlux {syntax!r}: one of {', '.join(sorted(codes.SYNTAXES))}")
+        payload = {
+            "fichierFlux": base64.b64encode(content).decode("ascii"),
+            "nomFichier": filename,
+            "syntaxeFlux": syntax,
+            "avecSignature": bool(signed),
+        }
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                answer = self.call("factures/v1/deposer/flux", payload, attempts=1)
+                break
+            except ChorusProError as exc:
+                if isinstance(exc.__cause__, TransportError) and isinstance(
+                    exc.__cause__.__cause__, requests.ReadTimeout
+                ):
+                    # Chorus Pro may be integrating the flow: a second copy would only come back
+                    # as duplicates, and its number would be lost.
+                    raise ChorusProError(
+                        f"{filename}: no answer from Chorus Pro in time; the flow may have been taken. "
+                        "Search the invoices by number before depositing them again.",
+                    ) from exc
+                if exc.status is not None and exc.status not in RETRIED_STATUSES:
+                    raise
+                if attempt == self.max_attempts:
+                    raise
+                time.sleep(self._delay(attempt))
+        return Deposit(
+            numero_flux=answer["numeroFluxDepot"],
+            date_depot=answer.get("dateDepot"),
+            syntax=answer.get("syntaxeFlux") or syntax,
+            filename=filename,
+            invoice_count=invoice_count,
+        )
+
+    def deposit_invoices(self, files, syntax=None, batch_name=None):
+        """Deposit invoices ``[(filename, bytes)...]`` in one flow: alone as it is, several in a tar.gz."""
+        files = list(files)
+        if not files:
+            raise ValueError("no invoice to deposit")
+        syntax = syntax or guess_syntax(files[0][1])
+        if len(files) == 1:
+            return self.deposit(files[0][1], files[0][0], syntax)
+        archive = build_batch(files)
+        name = batch_name or f"lot_{len(files)}_factures.tar.gz"
+        if not name.endswith((".tar.gz", ".tgz")):
+            name += ".tar.gz"
+        return self.deposit(archive, name, syntax, invoice_count=len(files))
+
+    def flow_report(self, numero_flux):
+        """``transverses/v1/consulterCRDetaille``: the flow's state, rejected invoices, technical errors (raw)."""
+        return self.call("transverses/v1/consulterCRDetaille", {"numeroFluxDepot": numero_flux})
+
+    def deposit_report(self, numero_flux, numbers=()):
+        """What became of each invoice of a flow: a :class:`DepositReport`.
+
+        The detailed report (``consulterCRDetaille``) gives the flow's state and the
+        rejected invoices; the integrated ones, with their identifier and status, come from
+        the supplier search on ``numeroFluxDepot``, read to its last page so that every
+        invoice of a batch gets its identifier whatever the batch size. ``numbers`` (the
+        invoice numbers sent) adds those Chorus Pro does not mention yet.
+        """
+        report = self.flow_report(numero_flux)
+        state = report.get("etatCourantDepotFlux") or codes.FLOW_PENDING
+        invoices = {}
+        for error in report.get("listeErreurDP") or []:
+            number = error.get("numeroDP") or ""
+            message = error.get("libelleErreurDP")
+            invoices[number] = ReportedInvoice(number, error=message, advice=codes.explain(None, message))
+        if state in (codes.FLOW_INTEGRATED, codes.FLOW_PARTLY_INTEGRATED):
+            for summary in self.find_invoices(numero_flux=numero_flux):
+                invoices[summary.number] = ReportedInvoice(
+                    summary.number, invoice_id=summary.invoice_id, status=summary.status
+                )
+        for number in numbers:
+            invoices.setdefault(number, ReportedInvoice(number))
+        return DepositReport(
+            numero_flux=numero_flux,
+            state=state,
+            invoices=list(invoices.values()),
+            technical_errors=list(report.get("listeErreurTechnique") or []),
+            filename=report.get("nomFichier"),
+            date_depot=report.get("dateDepotFlux"),
+        )
+
+    # --- invoices ------------------------------------------------------------------------------
+
+    def search_invoices(self, criteria=None, page_size=None):
+        """``factures/v1/rechercher/fournisseur`` with Chorus Pro's own criteria; every page, raw dicts."""
+        return self._pages(
+            "factures/v1/rechercher/fournisseur",
+            dict(criteria or {}),
+            "rechercheFactureParFournisseur",
+            "listeFactures",
+            page_size,
+        )
+
+    def find_invoices(self, numero_flux=None, number=None, statuses=None, page_size=None):
+        """The supplier's invoices of a flow, by number or by status, as :class:`InvoiceSummary`."""
+        criteria = {}
+        if numero_flux:
+            criteria["numeroFluxDepot"] = numero_flux
+        if number:
+            criteria["numeroFacture"] = number
+        if statuses:
+            criteria["statutCourant"] = list(statuses)
+        return [
+            InvoiceSummary(
+                invoice_id=_int(item.get("identifiantFactureCPP")),
+                number=item.get("numeroFacture"),
+                status=item.get("statut"),
+                numero_flux=item.get("numeroFluxDepot"),
+                buyer_code=item.get("codeDestinataire"),
+                service_code=item.get("codeServiceExecutant"),
+                commitment=item.get("numeroBonCommande"),
+                date_depot=item.get("dateDepot"),
+                amount_due=item.get("montantAPayer"),
+                raw=item,
+            )
+            for item in self.search_invoices(criteria, page_size)
+        ]
+
+    def history(self, invoice_id):
+        """``factures/v1/consulter/historique``: the current status and the dated statuses of an invoice."""
+        answer = self.call("factures/v1/consulter/historique", {"idFacture": invoice_id})
+        block = answer.get("historiquesDesStatuts") or {}
+        events = [
+            StatusEvent(
+                status=item.get("histoStatutCode"),
+                date=item.get("histoStatutDatePassage"),
+                comment=item.get("histoStatutCommentaire"),
+            )
+            for item in block.get("histoStatut") or []
+        ]
+        return InvoiceHistory(
+            invoice_id=_int(answer.get("idFacture")) or invoice_id,
+            number=answer.get("numeroFacture"),
+            status=answer.get("statutCourantCode"),
+            events=events,
+        )
+
+    def add_file(self, content, filename, mimetype="application/pdf"):
+        """``transverses/v1/ajouter/fichier``: store a file in Chorus Pro; returns its ``pieceJointeId``.
+
+        The identifier is then given to :meth:`complete` (or another service) to attach
+        the file to an invoice.
+        """
+        filename = safe_filename(filename, default="piece.pdf")
+        extension = filename.rpartition(".")[2].upper() if "." in filename else ""
+        answer = self.call(
+            "transverses/v1/ajouter/fichier",
+            {
+                "pieceJointeFichier": base64.b64encode(content).decode("ascii"),
+                "pieceJointeNom": filename,
+                "pieceJointeTypeMime": mimetype,
+                "pieceJointeExtension": extension,
+            },
+        )
+        return _int(answer.get("pieceJointeId"))
+
+    def complete(self, invoice_id, comment=None, attachments=()):
+        """``factures/v1/completer``: answer a suspended invoice with a comment and files.
+
+        ``attachments`` is ``[(pieceJointeId, designation)...]`` from :meth:`add_file`.
+        Chorus Pro accepts it only while the invoice is ``SUSPENDUE``.
+        """
+        payload = {"identifiantFactureCPP": invoice_id}
+        if comment:
+            payload["commentaire"] = comment
+        if attachments:
+            payload["pieceJointeComplementaire"] = [
+                {
+                    "pieceJointeComplementaireId": attachment_id,
+                    "pieceJointeComplementaireDesignation": designation,
+                    "pieceJointeComplementaireType": "PIECE_JOINTE",
+                }
+                for attachment_id, designation in attachments
+            ]
+        return self.call("factures/v1/completer", payload)
+
+    def attach_and_complete(self, invoice_id, content, filename, comment=None, mimetype="application/pdf"):
+        """Add a file to a suspended invoice and complete it: :meth:`add_file` then :meth:`complete`."""
+        attachment_id = self.add_file(content, filename, mimetype)
+        return self.complete(invoice_id, comment, [(attachment_id, safe_filename(filename))])
+
+    def recycle(self, invoice_id, buyer_siret=None, service_code=None, commitment=None, comment=None):
+        """``factures/v1/recycler``: correct the routing data of an invoice ``A_RECYCLER``.
+
+        Changes the recipient (SIRET, ``codeDestinataire``), its service code
+        (``codeServiceExecutant``) or the commitment number (``numeroBonCommande``). Chorus
+        Pro is withdrawing recycling (CPRO §2.4.2): where it answers that it no longer
+        can, cancel the invoice with a credit note and issue a new one.
+        """
+        payload = {"identifiantFactureCPP": invoice_id}
+        recipient = {}
+        if buyer_siret:
+            recipient["codeDestinataire"] = buyer_siret
+        if service_code:
+            recipient["codeServiceExecutant"] = service_code
+        if recipient:
+            payload["destinataire"] = recipient
+        if commitment:
+            payload["reference"] = {"numeroBonCommande": commitment}
+        if comment:
+            payload["commentaire"] = comment
+        return self.call("factures/v1/recycler", payload)
+
+    # --- structures and commitments ---------------------------------------------------------
+
+    def find_structures(self, siret):
+        """``structures/v1/rechercher`` by SIRET: the matching structures (usually one, none when unknown)."""
+        items = self._pages(
+            "structures/v1/rechercher",
+            {"structure": {"identifiantStructure": siret, "typeIdentifiantStructure": "SIRET"}},
+            "parametres",
+            "listeStructures",
+        )
+        return [
+            Structure(
+                structure_id=_int(item.get("idStructureCPP")),
+                identifier=item.get("identifiantStructure") or siret,
+                name=item.get("designationStructure") or item.get("raisonSociale"),
+                status=item.get("statut"),
+            )
+            for item in items
+        ]
+
+    def structure_id(self, siret):
+        """The ``idStructureCPP`` of a SIRET, or None when Chorus Pro has no such structure."""
+        found = self.find_structures(siret)
+        return found[0].structure_id if len(found) == 1 else None
+
+    def structure(self, structure_id):
+        """``structures/v1/consulter``: whether the service code / commitment number are required."""
+        answer = self.call("structures/v1/consulter", {"idStructureCPP": structure_id, "codeLangue": "fr"})
+        parameters = answer.get("parametres") or {}
+        return StructureDetails(
+            structure_id=_int(answer.get("idStructureCPP")) or structure_id,
+            identifier=answer.get("identifiant") or answer.get("identifiantStructure"),
+            name=answer.get("raisonSociale") or answer.get("designationStructure"),
+            service_code_required=bool(parameters.get("codeServiceDoitEtreRenseigne")),
+            commitment_required=bool(parameters.get("numeroEJDoitEtreRenseigne")),
+            service_or_commitment=bool(parameters.get("gestionNumeroEJOuCodeService")),
+            active=(answer.get("statut") or answer.get("etatCourant") or "ACTIF") == "ACTIF",
+            raw=answer,
+        )
+
+    def services(self, structure_id):
+        """``structures/v1/rechercher/services``: every service of a structure (all pages)."""
+        items = self._pages(
+            "structures/v1/rechercher/services",
+            {"idStructure": structure_id},
+            "parametresRechercherServicesStructure",
+            "listeServices",
+        )
+        return [
+            Service(
+                service_id=_int(item.get("idService")),
+                code=item.get("codeService"),
+                name=item.get("libelleService"),
+                active=bool(item.get("estActif", True)),
+            )
+            for item in items
+        ]
+
+    def check_commitment(self, structure_id, commitment):
+        """Whether the public buyer ``structure_id`` knows this commitment number (engagement juridique).
+
+        Calls ``engagementsJuridiques/v1/rechercher`` with
+        ``structureReceptriceEngagementJuridique``, ``numeroEngagementJuridique`` and
+        ``etatCourantEngagementJuridique=COMMANDE``. The route and fields are those of the
+        OCA Chorus Pro connector (``l10n_fr_chorus_account``); the DGFiP specifications in
+        the project's reference set do not describe this service, so treat a refusal of
+        the route itself (HTTP 404) as "cannot check", not as "unknown commitment".
+        """
+        answer = self.call(
+            "engagementsJuridiques/v1/rechercher",
+            {
+                "structureReceptriceEngagementJuridique": str(structure_id),
+                "numeroEngagementJuridique": commitment.strip(),
+                "etatCourantEngagementJuridique": "COMMANDE",
+            },
+        )
+        return bool(answer.get("listeEngagementJuridique"))
