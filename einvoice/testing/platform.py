@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -80,6 +81,16 @@ class PlatformSimulator:
         """Answer the next requests with these failures, one each, before answering normally."""
         with self._lock:
             self._failures.extend(failures)
+
+    def reset(self):
+        """Forget flows, webhooks, requests and pending failures (the directory stays)."""
+        with self._lock:
+            self.flows.clear()
+            self.webhooks.clear()
+            self.webhook_calls.clear()
+            self.requests.clear()
+            self._failures.clear()
+            self._fail_every = None
 
     def fail_every(self, every, failure=503):
         """Fail every ``every``-th API request (token requests not counted); ``None`` stops it."""
@@ -246,6 +257,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body leave in two writes: without this, Nagle's algorithm and the
+        # client's delayed ACK hold every answer back some 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _send(self, status, payload=None, content_type="application/json", raw=None, headers=()):
         body = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else b"")

@@ -1,0 +1,1 @@
+from . import account_move, einvoice_flow, einvoice_platform, res_partner
