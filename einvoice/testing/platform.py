@@ -21,6 +21,7 @@ import hmac
 import json
 import secrets
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -37,7 +38,8 @@ def _now():
 
 
 class PlatformSimulator:
-    def __init__(self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3):
+    def __init__(self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0):
+        self.submit_delay = submit_delay  # seconds each submission takes after it is stored (crash tests)
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
@@ -54,7 +56,7 @@ class PlatformSimulator:
         self._api_calls = 0
         self._tokens = set()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = None
 
@@ -251,6 +253,16 @@ class PlatformSimulator:
         return type("Handler", (_Handler,), {"simulator": self})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client killed mid-request (the crash tests do it on purpose) is no simulator error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     simulator = None  # set by PlatformSimulator
     protocol_version = "HTTP/1.1"
@@ -345,6 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
             if info.get("sha256") and info["sha256"] != hashlib.sha256(parts["file"]).hexdigest():
                 return self._error(422, "INTEGRITY_ERROR", "sha256 does not match the file")
             flow = self.simulator._store(info, parts["file"], "Out", "CustomerInvoice")
+            if self.simulator.submit_delay:
+                time.sleep(self.simulator.submit_delay)
             answer = {key: flow[key] for key in ("flowId", "submittedAt", "name", "flowSyntax", "sha256")}
             for key in ("trackingId", "flowProfile", "processingRule"):
                 if key in flow:

@@ -30,6 +30,8 @@ STATES = [
     ("error", "Error"),
 ]
 INVOICE_TYPES = ("CustomerInvoice", "SupplierInvoice")
+#: The cron jobs that send; activate the second one to send with two cron workers.
+SENDING_CRONS = ("einvoice_pa_connector.cron_send_flows", "einvoice_pa_connector.cron_send_flows_lane2")
 
 
 class InvalidInvoiceError(UserError):
@@ -78,7 +80,7 @@ class EinvoiceFlow(models.Model):
     submitted_at = fields.Char(readonly=True, help="Submission time on the platform's clock.")
     updated_at = fields.Char(readonly=True, help="Last update on the platform's clock.")
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 (Odoo reads this class attribute)
         ("tracking_unique", "unique(tracking_id)", "A tracking id names one flow."),
         ("platform_flow_unique", "unique(platform_id, platform_flow_id)", "A platform flow is saved once."),
     ]
@@ -105,8 +107,15 @@ class EinvoiceFlow(models.Model):
                 "tracking_id": str(uuid.uuid4()),
             }
         )
-        self.env.ref("einvoice_pa_connector.cron_send_flows")._trigger()
+        self._trigger_sending()
         return flow
+
+    @api.model
+    def _trigger_sending(self):
+        for xmlid in SENDING_CRONS:
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron and cron.sudo().active:
+                cron._trigger()
 
     def action_retry(self):
         """Send again a flow stopped by an error (once its cause is fixed)."""
@@ -119,7 +128,7 @@ class EinvoiceFlow(models.Model):
             if flow.flow_type in INVOICE_TYPES:
                 values["attachment_id"] = False  # rebuilt from the corrected invoice
             flow.write(values)
-        self.env.ref("einvoice_pa_connector.cron_send_flows")._trigger()
+        self._trigger_sending()
 
     def action_process_again(self):
         """Process a received flow again, e.g. once the missing partner or tax exists."""
@@ -138,10 +147,10 @@ class EinvoiceFlow(models.Model):
         is committed: after a crash, a flow still "sending" may have reached the platform,
         so it is looked up by its tracking id before it is sent again.
         """
-        self = self.sudo()  # the queue is shared by every user's invoices; the cron may run as anyone
+        flows = self.sudo()  # the queue is shared by every user's invoices; the cron may run as anyone
         done = 0
-        for platform in self.env["einvoice.platform"].search([]):
-            done += self._send_batch(platform)
+        for platform in flows.env["einvoice.platform"].search([]):
+            done += flows._send_batch(platform)
         self.env.cr.execute(
             "SELECT count(*) FROM einvoice_flow WHERE direction = 'out' AND state IN ('queued', 'sending')"
         )
@@ -343,12 +352,12 @@ class EinvoiceFlow(models.Model):
         The cursor of each direction moves on only after the flows up to it are committed:
         a flow is acknowledged (never asked for again) once it is saved.
         """
-        self = self.sudo()
-        for platform in self.env["einvoice.platform"].search([]):
+        flows = self.sudo()
+        for platform in flows.env["einvoice.platform"].search([]):
             try:
                 client = platform._clients()[0]
-                self._read_acknowledgements(platform, client)
-                self._receive(platform, client)
+                flows._read_acknowledgements(platform, client)
+                flows._receive(platform, client)
             except (TransportError, UserError) as exc:
                 _logger.warning("Platform %s: receiving stopped: %s", platform.name, exc)
 
@@ -356,7 +365,7 @@ class EinvoiceFlow(models.Model):
         where = {"flowDirection": ["Out"]}
         if platform.out_cursor:
             where["updatedAfter"] = platform.out_cursor
-        for remote in client.search_all(where):
+        for count, remote in enumerate(client.search_all(where), start=1):
             flow = self.search(
                 [("platform_id", "=", platform.id), ("platform_flow_id", "=", remote["flowId"])], limit=1
             ) or self.search([("tracking_id", "=", remote.get("trackingId") or "-")], limit=1)
@@ -364,7 +373,9 @@ class EinvoiceFlow(models.Model):
                 with self.env.cr.savepoint():
                     flow._apply_acknowledgement(remote)
             platform.out_cursor = remote["updatedAt"]
-            _commit(self.env)
+            if count % 100 == 0:
+                _commit(self.env)  # answers read are kept; re-reading the rest is harmless
+        _commit(self.env)
 
     def _apply_acknowledgement(self, remote):
         self.ensure_one()

@@ -49,7 +49,11 @@ class ResPartner(models.Model):
         if partners.filtered(lambda p: p.is_company and p.l10n_fr_siren):
             # Looked up by the directory cron, not here: an import of 5,000 partners must not wait on HTTP.
             cron = self.env.ref("einvoice_pa_connector.cron_directory_refresh", raise_if_not_found=False)
-            if cron and self.env["einvoice.platform"].sudo().search_count([("directory_url", "!=", False)]):
+            if (
+                cron
+                and cron.sudo().active
+                and self.env["einvoice.platform"].sudo().search_count([("directory_url", "!=", False)])
+            ):
                 cron._trigger()
         return partners
 
@@ -117,7 +121,8 @@ class ResPartner(models.Model):
         else:
             message, kind = (
                 _(
-                    "%(partner)s cannot receive e-invoices yet (%(state)s): invoices to it are not sent through the platform.",
+                    "%(partner)s cannot receive e-invoices yet (%(state)s): "
+                    "invoices to it are not sent through the platform.",
                     partner=partner.name,
                     state=dict(DIRECTORY_STATES)[state],
                 ),

@@ -54,4 +54,4 @@ class PlatformCommon(EinvoiceCommon):
             Flow._cron_send_flows()
             if not Flow.search_count([("direction", "=", "out"), ("state", "in", ("queued", "sending"))]):
                 return
-        self.fail("the queue is not empty after %s runs" % max_runs)
+        self.fail(f"the queue is not empty after {max_runs} runs")

@@ -164,3 +164,32 @@ class TestSending(PlatformCommon):
             platform.read(["client_secret"])
         with self.assertRaises(AccessError):
             platform.read(["webhook_signing_key"])
+
+    def test_an_invoicing_user_posts_and_the_invoice_is_queued(self):
+        self.fast(self.platform)
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Facturière",
+                "login": "facturiere-pa",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [(6, 0, [self.env.ref("account.group_account_invoice").id])],
+            }
+        )
+        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)], post=False).with_user(clerk)
+        invoice.action_post()
+        flow = invoice.einvoice_flow_ids
+        self.assertEqual(flow.state, "queued")
+        self.assertEqual(flow.with_user(clerk).read(["state"])[0]["state"], "queued", "the clerk sees it")
+        self.env["einvoice.flow"].with_user(clerk)._cron_send_flows()
+        self.assertEqual(flow.state, "sent")
+
+    def test_the_second_sending_job_is_triggered_when_active(self):
+        lane2 = self.env.ref("einvoice_pa_connector.cron_send_flows_lane2")
+        self.assertFalse(lane2.active)
+        before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", lane2.id)])
+        self.invoice()
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", lane2.id)]), before)
+        lane2.active = True
+        self.invoice()
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", lane2.id)]), before + 1)
