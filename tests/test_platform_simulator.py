@@ -222,6 +222,16 @@ def test_directory_answers_follow_the_openapi_file(directory, simulator):
     assert line["directoryLineStatus"] == "Disabled"
     assert best_line(lines, siret="55208131799999")["addressingIdentifier"] == "552081317"
     assert directory.lines_of("999999999") == []
+    found = directory.search("siren", {"filters": {"businessName": {"op": "contains", "value": "ville"}}})
+    assert [unit["siren"] for unit in found["results"]] == ["110000007"]
+    found = directory.search("siret", {"filters": {"siren": {"op": "strict", "value": "552081317"}}})
+    assert [facility["siret"] for facility in found["results"]] == ["55208131700016"]
+    routing = directory.routing_code("55208131700016", "SERV-1")
+    assert (routing["routingIdentifierType"], routing["legalUnit"]["siren"]) == ("0224", "552081317")
+    assert directory.healthcheck()
+    with pytest.raises(TransportError) as caught:
+        directory.routing_code("55208131700016", "NOPE")
+    assert caught.value.status == 404
     with pytest.raises(TransportError) as caught:
         directory.siren("999999999")
     assert caught.value.status == 404

@@ -48,6 +48,7 @@ class PlatformSimulator:
         self.directory = {}  # addressing identifier -> directory line payload
         self.legal_units = {}  # SIREN -> legalUnitPayloadHistory
         self.facilities = {}  # SIRET -> facilityPayloadHistory
+        self.routing_codes = {}  # (SIRET, routing identifier) -> routing code payload
         self.webhooks = {}  # webhookId -> WebhookParams + id
         self.requests = []  # (method, path) of every request
         self.webhook_calls = []
@@ -127,8 +128,35 @@ class PlatformSimulator:
         if routing_code:
             address = line["addressingIdentifier"] = f"{address}_{routing_code}"
             line["routingIdentifier"] = routing_code
+            self.routing_codes[(siret, routing_code)] = {
+                "routingIdentifier": routing_code,
+                "siret": siret,
+                "routingIdentifierType": "0224",
+                "routingCodeName": f"{name} - {routing_code}",
+                "administrativeStatus": "A",
+                "legalUnit": dict(unit),
+            }
         self.directory[address] = line
         return line
+
+    @staticmethod
+    def _matches(record, filters):
+        for key, criterion in filters.items():
+            if not isinstance(criterion, dict) or "value" not in criterion:
+                continue
+            value, op, actual = str(criterion["value"]), criterion.get("op", "strict"), str(record.get(key) or "")
+            if op == "contains" and value.lower() not in actual.lower():
+                return False
+            if op == "startWith" and not actual.lower().startswith(value.lower()):
+                return False
+            if op == "strict" and actual != value:
+                return False
+        return True
+
+    def _search_registry(self, records, params):
+        found = [r for r in records if self._matches(r, params.get("filters") or {})]
+        ignore, limit = int(params.get("ignore") or 0), int(params.get("limit") or 50)
+        return {"search": params, "totalNumberOfResults": len(found), "results": found[ignore : ignore + limit]}
 
     def _search_lines(self, params):
         filters = params.get("filters") or {}
@@ -410,6 +438,16 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and path.startswith("/v1/siret/code-insee:"):
             facility = self.simulator.facilities.get(unquote(path.split("code-insee:", 1)[1]))
             return self._send(200, facility) if facility else self._error(404, "NOT_FOUND", "no facility")
+        if method == "POST" and path == "/v1/siren/search":
+            units = sorted(self.simulator.legal_units.values(), key=lambda unit: unit["siren"])
+            return self._send(200, self.simulator._search_registry(units, json.loads(body or b"{}")))
+        if method == "POST" and path == "/v1/siret/search":
+            facilities = sorted(self.simulator.facilities.values(), key=lambda facility: facility["siret"])
+            return self._send(200, self.simulator._search_registry(facilities, json.loads(body or b"{}")))
+        if method == "GET" and path.startswith("/v1/routing-code/siret:"):
+            siret, _sep, code = unquote(path[len("/v1/routing-code/siret:") :]).partition("/code:")
+            routing = self.simulator.routing_codes.get((siret, code))
+            return self._send(200, routing) if routing else self._error(404, "NOT_FOUND", "no routing code")
         if method == "POST" and path == "/v1/directory-line/search":
             return self._send(200, self.simulator._search_lines(json.loads(body or b"{}")))
         if method == "GET" and path.startswith("/v1/directory-line/code:"):
