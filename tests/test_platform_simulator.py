@@ -93,7 +93,7 @@ def test_a_lost_answer_does_not_send_twice(checked, simulator):
 
 def test_a_malformed_answer_is_an_error(checked, simulator):
     simulator.fail("garbage")
-    with pytest.raises(ValueError):
+    with pytest.raises(TransportError, match="malformed answer"):
         checked.search({})  # never silently taken for an empty result
 
 
@@ -236,3 +236,10 @@ def test_directory_answers_follow_the_openapi_file(directory, simulator):
         directory.siren("999999999")
     assert caught.value.status == 404
     assert directory.violations == [], directory.violations
+
+
+def test_a_malformed_answer_to_a_submission_is_a_lost_answer(checked, simulator):
+    simulator.fail("garbage")
+    answer = checked.submit(b"<x/>", "G.xml", {"name": "G.xml", "flowSyntax": "CII", "trackingId": "G-1"})
+    assert [entry["flow"]["trackingId"] for entry in simulator.flows.values()] == ["G-1"]
+    assert answer["trackingId"] == "G-1"

@@ -25,7 +25,7 @@ class DirectoryClient(ApiClient):
             params["fields"] = ",".join(fields)
         if include:
             params["include"] = ",".join(include)
-        return self.request("GET", path, params=params or None).json()
+        return self.request_json("GET", path, params=params or None)
 
     def siren(self, siren, fields=None):
         """GET /v1/siren/code-insee:{siren}: the legal unit."""
@@ -48,7 +48,7 @@ class DirectoryClient(ApiClient):
         routing-code or directory-line)."""
         if kind not in ("siren", "siret", "routing-code", "directory-line"):
             raise ValueError(f"unknown directory search {kind!r}")
-        return self.request("POST", f"/v1/{kind}/search", json=criteria).json()
+        return self.request_json("POST", f"/v1/{kind}/search", json=criteria)
 
     def lines_of(self, siren, limit=100):
         """Every directory line of a legal unit (POST /v1/directory-line/search, SIREN strict)."""

@@ -33,7 +33,7 @@ class FlowClient(ApiClient):
         tracking_id = info.get("trackingId")
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return self.request("POST", "/v1/flows", expected=(202,), attempts=1, files=files).json()
+                return self.request_json("POST", "/v1/flows", expected=(202,), attempts=1, files=files)
             except TransportError as exc:
                 if exc.status is not None and exc.status not in RETRIED_STATUSES:
                     raise
@@ -54,7 +54,7 @@ class FlowClient(ApiClient):
             body["limit"] = limit
         if cursor is not None:
             body["cursor"] = cursor
-        return self.request("POST", "/v1/flows/search", json=body).json()
+        return self.request_json("POST", "/v1/flows/search", json=body)
 
     def download(self, flow_id, doc_type="Original"):
         """GET /v1/flows/{flowId}?docType=...: the flow's file (bytes), the original one by default."""
@@ -62,7 +62,7 @@ class FlowClient(ApiClient):
 
     def metadata(self, flow_id):
         """GET /v1/flows/{flowId} (docType Metadata): the Flow object, with its acknowledgement."""
-        return self.request("GET", f"/v1/flows/{flow_id}").json()
+        return self.request_json("GET", f"/v1/flows/{flow_id}")
 
     def search_all(self, filters, limit=100):
         """Every flow matching ``filters``, following the cursor from page to page."""
@@ -75,10 +75,10 @@ class FlowClient(ApiClient):
                 return
 
     def webhooks(self):
-        return self.request("GET", "/v1/webhooks").json()
+        return self.request_json("GET", "/v1/webhooks")
 
     def subscribe(self, params):
-        return self.request("POST", "/v1/webhooks", expected=(201,), json=params).json()
+        return self.request_json("POST", "/v1/webhooks", expected=(201,), json=params)
 
     def unsubscribe(self, webhook_uid):
         self.request("DELETE", f"/v1/webhooks/{webhook_uid}", expected=(204,))

@@ -144,6 +144,15 @@ class ApiClient:
             return min(float(response.headers["Retry-After"]), self.max_backoff)
         return min(self.backoff * (2 ** (attempt - 1)), self.max_backoff)
 
+    def request_json(self, method, path, **kwargs):
+        """``request`` whose answer must be JSON: a malformed body is a TransportError, never a
+        silent empty result (the call may have taken effect: callers treat it as a lost answer)."""
+        response = self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransportError(f"{method} {path}: malformed answer (HTTP {response.status_code})") from exc
+
     def request(self, method, path, expected=(200,), attempts=None, **kwargs):
         """Send, retrying what may succeed later; return the response or raise TransportError."""
         url = f"{self.base_url}{path}"
