@@ -342,7 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
         if failure == "slow":
             time.sleep(self.simulator.slow_seconds)
         elif failure == "garbage":
-            return self._send(200, raw=b"{not json", content_type="application/json")
+            status = 202 if (method, self.path) == ("POST", "/v1/flows") else 200  # the success status, a bad body
+            return self._send(status, raw=b"{not json", content_type="application/json")
         elif failure:
             headers = [("Retry-After", "0")] if failure == 429 else []
             return self._send(failure, {"errorCode": "UNAVAILABLE", "errorMessage": "try again"}, headers=headers)
