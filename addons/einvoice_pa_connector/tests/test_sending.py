@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from einvoice.cdar import parse_cdar
@@ -193,3 +193,13 @@ class TestSending(PlatformCommon):
         lane2.active = True
         self.invoice()
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", lane2.id)]), before + 1)
+
+    def test_a_company_without_platform_queues_nothing(self):
+        self.platform.active = False
+        invoice = self.invoice()
+        self.assertFalse(invoice.einvoice_flow_ids)
+        self.platform.active = True
+        invoice.action_einvoice_send_to_platform()
+        self.assertEqual(invoice.einvoice_flow_ids.state, "queued")
+        with self.assertRaisesRegex(UserError, "already sent or queued"):
+            invoice.action_einvoice_send_to_platform()

@@ -65,3 +65,7 @@ class TestWebhook(PlatformCommon, HttpCase):
                 body, {"Afnor-Signature": signature(key, body, now), "Afnor-Signature-Timestamp": str(now)}
             )
         self.assertEqual(response.status_code, 401)
+
+    def test_an_oversized_call_is_refused_before_it_is_read(self):
+        response = self.post(b"{" + b" " * (1024 * 1024 + 1) + b"}", {})
+        self.assertEqual(response.status_code, 413)
