@@ -110,26 +110,31 @@ class AccountMove(models.Model):
         return event
 
     @api.model
-    def _einvoice_apply_cdar(self, data, source="platform"):
+    def _einvoice_apply_cdar(self, data, source="platform", company=None):
         """Apply a received CDAR message to the invoice or bill it is about; returns the event.
 
         The move is found by its number (MDT-87) and the seller's SIREN (MDT-129), among the
         customer invoices of a company with that SIREN and the vendor bills of a supplier
-        with it. The message's id (MDT-4) makes a second delivery harmless.
+        with it; ``company`` (the one whose platform received the message) narrows the search,
+        as two companies of a database may share a SIREN. The message's id (MDT-4) makes a
+        second delivery harmless.
         """
         try:
             message = parse_cdar(data)
         except EInvoiceError as exc:
             raise UserError(_("This lifecycle message cannot be read: %s", exc)) from exc
         siren = message.seller.id
+        scope = [("company_id", "=", company.id)] if company else []
         moves = self.search(
             [
+                *scope,
                 ("move_type", "in", ("out_invoice", "out_refund")),
                 ("name", "=", message.invoice_number),
                 ("company_id.partner_id.l10n_fr_siren", "=", siren),
             ]
         ) or self.search(
             [
+                *scope,
                 ("move_type", "in", ("in_invoice", "in_refund")),
                 ("ref", "=", message.invoice_number),
                 ("commercial_partner_id.l10n_fr_siren", "=", siren),
@@ -177,6 +182,12 @@ class AccountMove(models.Model):
             message=data,
             message_name=f"{message.id}.xml",
         )
+
+    def _einvoice_channel(self):
+        """How this invoice travels: "platform" (the company's approved platform) unless a
+        connector claims it (Chorus Pro for public buyers)."""
+        self.ensure_one()
+        return "platform"
 
     def _einvoice_attach(self, name, content):
         return self.env["ir.attachment"].create(
@@ -340,8 +351,10 @@ class AccountMove(models.Model):
         for move in self.filtered(lambda m: m.is_sale_document() and m.l10n_fr_is_einvoice):
             statuses = move.einvoice_event_ids.mapped("status")
             # Called again when "in payment" becomes "paid": one 212 for the full payment.
+            # Chorus Pro gives "Encaissée" itself when the public buyer pays (DSE §2.3.7).
             if (
-                move._einvoice_vat_due_on_receipt()
+                move._einvoice_channel() != "chorus_pro"
+                and move._einvoice_vat_due_on_receipt()
                 and "212" not in statuses
                 and check_event(statuses, "212", emitter="seller")
             ):

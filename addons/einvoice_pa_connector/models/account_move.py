@@ -27,7 +27,9 @@ class AccountMove(models.Model):
         """Queue the customer invoices whose buyer receives through an approved platform."""
         Flow = self.env["einvoice.flow"]
         platforms = {}
-        for move in self.filtered(lambda m: m.is_sale_document() and m.l10n_fr_is_einvoice):
+        for move in self.filtered(
+            lambda m: m.is_sale_document() and m.l10n_fr_is_einvoice and m._einvoice_channel() == "platform"
+        ):
             company = move.company_id
             if company not in platforms:
                 platforms[company] = self.env["einvoice.platform"].sudo()._for_company(company)
@@ -47,6 +49,8 @@ class AccountMove(models.Model):
                 raise UserError(_("%s has no approved platform configured.", move.company_id.name))
             if move.state != "posted" or not move.is_sale_document():
                 raise UserError(_("%s: only posted customer invoices are sent.", move.display_name))
+            if move._einvoice_channel() != "platform":
+                raise UserError(_("%s goes through Chorus Pro, not the approved platform.", move.display_name))
             if move.einvoice_flow_ids.filtered(
                 lambda f: f.flow_type == "CustomerInvoice" and f.state not in ("error", "rejected")
             ):

@@ -458,7 +458,7 @@ class EinvoiceFlow(models.Model):
                     event = (
                         self.env["account.move"]
                         .with_company(self.company_id)
-                        ._einvoice_apply_cdar(self.attachment_id.raw, source="platform")
+                        ._einvoice_apply_cdar(self.attachment_id.raw, source="platform", company=self.company_id)
                     )
                     self.write({"state": "done", "event_id": event.id, "move_id": event.move_id.id})
                 else:
