@@ -29,10 +29,8 @@ unknown supplier or with an already used number is rejected in the detailed repo
 "À recycler", as a public buyer would flag it. The test moves an invoice through the
 statuses with ``advance(invoice_id, "MISE_A_DISPOSITION")``...
 
-Failures on demand, as the platform simulator: ``fail(503)``, ``fail(429)``,
-``fail("drop")`` (connection closed), ``fail("slow")`` (answers after the client's
-timeout, having done the work), ``fail("garbage")`` (a body that is not JSON), one per
-coming API request, or ``fail_every(10)``. ``requests`` lists ``(method, path)`` and
+Failures on demand, as the platform simulator (``fail``, ``fail_every``: see
+:mod:`einvoice.testing.server`). ``requests`` lists ``(method, path)`` and
 ``exchanges`` the raw headers and bodies, so that tests can look for leaked secrets.
 """
 
@@ -45,15 +43,14 @@ import io
 import itertools
 import json
 import tarfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from ..chorus import codes
 from ..errors import ParseError
 from ..xmlsafe import parse_xml
+from .server import SimulatedService, SimulatorHandler
 
 _NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -165,7 +162,7 @@ def read_invoice(content, syntax):
     return data
 
 
-class ChorusProSimulator:
+class ChorusProSimulator(SimulatedService):
     def __init__(
         self,
         client_id="piste-app",
@@ -176,43 +173,24 @@ class ChorusProSimulator:
         slow_seconds=3,
         max_page_size=10,
     ):
+        super().__init__(slow_seconds=slow_seconds)
         self.client_id = client_id
         self.client_secret = client_secret
         self.login = login
         self.password = password
         self.token_lifetime = token_lifetime
-        self.slow_seconds = slow_seconds
         self.max_page_size = max_page_size  # small, so that tests read several pages
         self.pending_reports = 0  # detailed reports that answer "waiting" before the result
         self.structures = {}  # idStructureCPP -> structure
         self.flows = {}  # numeroFluxDepot -> flow
         self.invoices = {}  # idFacture -> invoice
         self.attachments = {}  # pieceJointeId -> attachment
-        self.requests = []  # (method, path) of every request
         self.exchanges = []  # {"method", "path", "headers", "body"} of every request
         self._numbers = set()  # (seller SIREN, year, number): Chorus Pro's unicity check
         self._tokens = {}  # token -> monotonic expiry
         self._tokens_issued = 0
-        self._failures = []
-        self._fail_every = None
-        self._api_calls = 0
         self._ids = itertools.count(1_000_001)
         self._flow_numbers = itertools.count(425_900)
-        self._lock = threading.RLock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"simulator": self}))
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = None
-
-    # --- life -------------------------------------------------------------------------------
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     @property
     def token_url(self):
@@ -230,17 +208,6 @@ class ChorusProSimulator:
         """Forget every token, as when PISTE expires them early: the next call gets a 401."""
         with self._lock:
             self._tokens.clear()
-
-    def fail(self, *failures):
-        """Answer the next API requests with these failures, one each, before answering normally."""
-        with self._lock:
-            self._failures.extend(failures)
-
-    def fail_every(self, every, failure=503):
-        """Fail every ``every``-th API request (token requests not counted); ``None`` stops it."""
-        with self._lock:
-            self._fail_every = (every, failure) if every else None
-            self._api_calls = 0
 
     # --- reference data ---------------------------------------------------------------------
 
@@ -728,22 +695,9 @@ def _as_int(value):
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    simulator = None  # set by ChorusProSimulator
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, payload=None, raw=None, headers=()):
-        body = raw if raw is not None else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+class _Handler(SimulatorHandler):
+    def _send(self, status, payload=None, content_type="application/json;charset=utf-8", raw=None, headers=()):
+        super()._send(status, payload, content_type=content_type, raw=raw, headers=headers)
 
     def do_POST(self):
         self._route("POST")
@@ -762,24 +716,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if self.path == "/api/oauth/token":
             return self._token(method, body)
-        with simulator._lock:
-            failure = simulator._failures.pop(0) if simulator._failures else None
-            if failure is None and simulator._fail_every:
-                simulator._api_calls += 1
-                every, kind = simulator._fail_every
-                if simulator._api_calls % every == 0:
-                    failure = kind
-        if failure == "drop":
-            self.close_connection = True
-            self.connection.shutdown(2)
+        if self._fail(lambda status: {"codeRetour": status, "libelle": "Service indisponible"}):
             return None
-        if failure == "slow":
-            time.sleep(simulator.slow_seconds)
-        elif failure == "garbage":
-            return self._send(200, raw=b"{not json")
-        elif failure:
-            headers = [("Retry-After", "0")] if failure == 429 else []
-            return self._send(failure, {"codeRetour": failure, "libelle": "Service indisponible"}, headers=headers)
         if method != "POST" or not self.path.startswith("/cpro/"):
             return self._send(404, _error(404, f"{method} {self.path} inconnu"))
         if not self._bearer_ok():
@@ -834,3 +772,6 @@ class _Handler(BaseHTTPRequestHandler):
                 "scope": form.get("scope") or "openid",
             },
         )
+
+
+ChorusProSimulator.handler_class = _Handler

@@ -6,10 +6,8 @@ endpoint, flow submission (multipart ``flowInfo`` + ``file``), search, download,
 webhooks, directory lines and the health check. It keeps the flows, produces incoming
 flows (``deliver``), calls the subscribed webhooks with the signed ``Flow`` payload of the
 callback (``Afnor-Signature`` / ``Afnor-Signature-Timestamp``), answers the directory
-(legal units, facilities, directory lines, see ``register``), and fails on demand:
-``fail(503)``, ``fail(429)``, ``fail("drop")`` (connection closed), ``fail("slow")``
-(answers after the client's timeout) and ``fail("garbage")`` (a malformed body), one per
-coming request, or ``fail_every(10)``: every tenth API request.
+(legal units, facilities, directory lines, see ``register``), and fails on demand
+(``fail``, ``fail_every``: see :mod:`einvoice.testing.server`).
 """
 
 from __future__ import annotations
@@ -20,57 +18,36 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
-import sys
-import threading
 import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
+
+from .server import SimulatedService, SimulatorHandler
 
 
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class PlatformSimulator:
+class PlatformSimulator(SimulatedService):
     def __init__(self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0):
+        super().__init__(slow_seconds=slow_seconds)
         self.submit_delay = submit_delay  # seconds each submission takes after it is stored (crash tests)
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
-        self.slow_seconds = slow_seconds
         self.flows = {}  # flowId -> {"flow": Flow object, "content": bytes}
         self.directory = {}  # addressing identifier -> directory line payload
         self.legal_units = {}  # SIREN -> legalUnitPayloadHistory
         self.facilities = {}  # SIRET -> facilityPayloadHistory
         self.routing_codes = {}  # (SIRET, routing identifier) -> routing code payload
         self.webhooks = {}  # webhookId -> WebhookParams + id
-        self.requests = []  # (method, path) of every request
         self.webhook_calls = []
-        self._failures = []
-        self._fail_every = None  # (n, failure): every n-th API request fails
-        self._api_calls = 0
         self._tokens = set()
-        self._lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = None
-
-    # --- life -------------------------------------------------------------------------------
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     @property
     def tokens_issued(self):
@@ -80,11 +57,6 @@ class PlatformSimulator:
     def token_url(self):
         return f"{self.url}/token"
 
-    def fail(self, *failures):
-        """Answer the next requests with these failures, one each, before answering normally."""
-        with self._lock:
-            self._failures.extend(failures)
-
     def reset(self):
         """Forget flows, webhooks, requests and pending failures (the directory stays)."""
         with self._lock:
@@ -92,14 +64,7 @@ class PlatformSimulator:
             self.webhooks.clear()
             self.webhook_calls.clear()
             self.requests.clear()
-            self._failures.clear()
-            self._fail_every = None
-
-    def fail_every(self, every, failure=503):
-        """Fail every ``every``-th API request (token requests not counted); ``None`` stops it."""
-        with self._lock:
-            self._fail_every = (every, failure) if every else None
-            self._api_calls = 0
+        self._clear_failures()
 
     # --- directory --------------------------------------------------------------------------
 
@@ -275,46 +240,8 @@ class PlatformSimulator:
             answer["nextCursor"] = str(start + limit)
         return answer
 
-    # --- HTTP -------------------------------------------------------------------------------
 
-    def _handler(self):
-        return type("Handler", (_Handler,), {"simulator": self})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # A client killed mid-request (the crash tests do it on purpose) is no simulator error.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    simulator = None  # set by PlatformSimulator
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def setup(self):
-        super().setup()
-        # Headers and body leave in two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK hold every answer back some 40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _send(self, status, payload=None, content_type="application/json", raw=None, headers=()):
-        body = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else b"")
-        self.send_response(status)
-        if body:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
+class _Handler(SimulatorHandler):
     def _error(self, status, code, message):
         self._send(status, {"errorCode": code, "errorMessage": message})
 
@@ -328,25 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.simulator.requests.append((method, self.path))
         if self.path == "/token" and method == "POST":
             return self._token()
-        with self.simulator._lock:
-            failure = self.simulator._failures.pop(0) if self.simulator._failures else None
-            if failure is None and self.simulator._fail_every:
-                self.simulator._api_calls += 1
-                every, kind = self.simulator._fail_every
-                if self.simulator._api_calls % every == 0:
-                    failure = kind
-        if failure == "drop":
-            self.close_connection = True
-            self.connection.shutdown(2)
+        success = 202 if (method, self.path) == ("POST", "/v1/flows") else 200
+        if self._fail(lambda status: {"errorCode": "UNAVAILABLE", "errorMessage": "try again"}, success):
             return None
-        if failure == "slow":
-            time.sleep(self.simulator.slow_seconds)
-        elif failure == "garbage":
-            status = 202 if (method, self.path) == ("POST", "/v1/flows") else 200  # the success status, a bad body
-            return self._send(status, raw=b"{not json", content_type="application/json")
-        elif failure:
-            headers = [("Retry-After", "0")] if failure == 429 else []
-            return self._send(failure, {"errorCode": "UNAVAILABLE", "errorMessage": "try again"}, headers=headers)
         if self.path == "/v1/healthcheck":
             return self._send(200)
         if not self._authorised():
@@ -466,3 +377,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         self._route("DELETE")
+
+
+PlatformSimulator.handler_class = _Handler
