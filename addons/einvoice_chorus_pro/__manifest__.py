@@ -17,6 +17,7 @@
         "views/chorus_pro_submission_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
+        "wizard/chorus_followup_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/demo.xml"],

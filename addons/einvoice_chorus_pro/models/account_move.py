@@ -403,6 +403,25 @@ class AccountMove(models.Model):
         self.ensure_one()
         self._chorus_apply_history(client.history(int(self.chorus_invoice_id)))
 
+    def _chorus_followup(self, mode):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Chorus Pro"),
+            "res_model": "chorus.pro.followup.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id, "default_mode": mode},
+        }
+
+    def action_chorus_complete(self):
+        """Answer a suspension: the missing document and a comment, sent to Chorus Pro."""
+        return self._chorus_followup("complete")
+
+    def action_chorus_recycle(self):
+        """Correct the service code or commitment number of an invoice Chorus Pro could not route."""
+        return self._chorus_followup("recycle")
+
     def action_chorus_refresh(self):
         """The "Refresh from Chorus Pro" button: the deposit report, then the invoice's statuses."""
         for move in self:

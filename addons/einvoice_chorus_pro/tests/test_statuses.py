@@ -1,3 +1,6 @@
+import base64
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ChorusCommon
@@ -107,3 +110,45 @@ class TestStatuses(ChorusCommon):
         self.sim.advance(int(invoice.chorus_invoice_id), "MISE_A_DISPOSITION")
         invoice.action_chorus_refresh()
         self.assertEqual(invoice.chorus_status, "MISE_A_DISPOSITION")
+
+    def followup(self, invoice, action, **values):
+        context = invoice.__getattribute__(action)()["context"]
+        return self.env["chorus.pro.followup.wizard"].with_context(**context).create(values)
+
+    def test_complete_a_suspended_invoice_from_odoo(self):
+        invoice = self.sent_invoice()
+        self.advance(invoice, "MISE_A_DISPOSITION")
+        self.advance(invoice, "SUSPENDUE", "Pièce justificative manquante : procès-verbal de réception")
+        wizard = self.followup(
+            invoice,
+            "action_chorus_complete",
+            comment="PV de réception joint",
+            attachment=base64.b64encode(b"%PDF-1.7 PV de reception"),
+            attachment_name="pv-reception.pdf",
+        )
+        wizard.action_confirm()
+        remote = self.sim.invoices[int(invoice.chorus_invoice_id)]
+        self.assertEqual(remote["statut"], "COMPLETEE")
+        [piece] = remote["attachments"]
+        self.assertEqual(self.sim.attachments[piece]["content"], b"%PDF-1.7 PV de reception")
+        self.assertEqual((invoice.chorus_status, invoice.einvoice_status), ("COMPLETEE", "209"))
+        with self.assertRaisesRegex(UserError, "not SUSPENDUE"):
+            self.followup(invoice, "action_chorus_complete", comment="encore").action_confirm()
+
+    def test_recycle_with_the_right_commitment_from_odoo(self):
+        invoice = self.sent_invoice(l10n_fr_purchase_order_ref="EJ-4242")
+        self.assertEqual(invoice.chorus_status, "A_RECYCLER")
+        wizard = self.followup(invoice, "action_chorus_recycle")
+        self.assertEqual((wizard.service_code, wizard.commitment), ("SERV-ACHATS", "EJ-4242"))
+        with self.assertRaisesRegex(UserError, "Change the service code or the commitment number"):
+            wizard.action_confirm()
+        wizard.commitment = "EJ-9999999"  # still unknown to the city: Chorus Pro refuses, nothing changes
+        with self.assertRaisesRegex(UserError, "Chorus Pro refused"):
+            wizard.action_confirm()
+        self.assertEqual(invoice.l10n_fr_purchase_order_ref, "EJ-4242")
+        wizard.commitment = "EJ-2000000001"
+        wizard.action_confirm()
+        remote = self.sim.invoices[int(invoice.chorus_invoice_id)]
+        self.assertEqual((remote["numeroBonCommande"], remote["statut"]), ("EJ-2000000001", "DEPOSEE"))
+        self.assertEqual(invoice.l10n_fr_purchase_order_ref, "EJ-2000000001")
+        self.assertEqual(invoice.chorus_status, "DEPOSEE")
