@@ -10,6 +10,7 @@ import pytest
 from einvoice.errors import TransportError
 from einvoice.platform import ClientCredentials, DirectoryClient, FlowClient, verify
 from einvoice.platform.directory import best_line
+from einvoice.platform.http import ResponseTooLarge
 from einvoice.testing.platform import PlatformSimulator
 
 openapi_core = pytest.importorskip("openapi_core")
@@ -243,3 +244,10 @@ def test_a_malformed_answer_to_a_submission_is_a_lost_answer(checked, simulator)
     answer = checked.submit(b"<x/>", "G.xml", {"name": "G.xml", "flowSyntax": "CII", "trackingId": "G-1"})
     assert [entry["flow"]["trackingId"] for entry in simulator.flows.values()] == ["G-1"]
     assert answer["trackingId"] == "G-1"
+
+
+def test_a_download_over_the_limit_is_refused_while_it_arrives(checked, simulator):
+    flow = simulator.deliver(b"<x>" + b"a" * 300_000 + b"</x>", "big.xml")
+    with pytest.raises(ResponseTooLarge):
+        checked.download(flow["flowId"], max_bytes=100_000)
+    assert len(checked.download(flow["flowId"], max_bytes=400_000)) == 300_007

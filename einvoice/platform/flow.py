@@ -7,7 +7,7 @@ import json
 import time
 
 from ..errors import TransportError
-from .http import RETRIED_STATUSES, ApiClient
+from .http import RETRIED_STATUSES, ApiClient, ResponseTooLarge
 
 
 class FlowClient(ApiClient):
@@ -56,9 +56,23 @@ class FlowClient(ApiClient):
             body["cursor"] = cursor
         return self.request_json("POST", "/v1/flows/search", json=body)
 
-    def download(self, flow_id, doc_type="Original"):
-        """GET /v1/flows/{flowId}?docType=...: the flow's file (bytes), the original one by default."""
-        return self.request("GET", f"/v1/flows/{flow_id}", params={"docType": doc_type}).content
+    def download(self, flow_id, doc_type="Original", max_bytes=None):
+        """GET /v1/flows/{flowId}?docType=...: the flow's file (bytes), the original one by default.
+
+        With ``max_bytes``, a bigger file is refused while it arrives (:class:`ResponseTooLarge`),
+        never held whole in memory.
+        """
+        response = self.request("GET", f"/v1/flows/{flow_id}", params={"docType": doc_type}, stream=True)
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise ResponseTooLarge(f"flow {flow_id} is larger than {max_bytes} bytes", status=200)
+                chunks.append(chunk)
+        finally:
+            response.close()
+        return b"".join(chunks)
 
     def metadata(self, flow_id):
         """GET /v1/flows/{flowId} (docType Metadata): the Flow object, with its acknowledgement."""

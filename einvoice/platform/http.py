@@ -24,6 +24,10 @@ _logger = logging.getLogger(__name__)
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+class ResponseTooLarge(TransportError):
+    """An answer bigger than the caller accepts; it was not read to its end."""
+
+
 class BearerToken:
     """A token given by the platform, sent as it is."""
 

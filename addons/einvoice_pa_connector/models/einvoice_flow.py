@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from einvoice.errors import EInvoiceError, TransportError
 from einvoice.lifecycle import STATUSES
 from einvoice.pdf import embed_xml
+from einvoice.platform.http import ResponseTooLarge
 from einvoice.profiles import Profile
 
 _logger = logging.getLogger(__name__)
@@ -409,7 +410,10 @@ class EinvoiceFlow(models.Model):
         for remote in client.search_all(where):
             known = self.search_count([("platform_id", "=", platform.id), ("platform_flow_id", "=", remote["flowId"])])
             if not known:
-                content = client.download(remote["flowId"])
+                try:
+                    content = client.download(remote["flowId"], max_bytes=MAX_INCOMING_SIZE)
+                except ResponseTooLarge:
+                    content = None
                 flow = self._save_incoming(platform, remote, content)
                 _commit(self.env)  # saved: from here on the flow cannot be lost
                 flow._process_incoming()
@@ -433,7 +437,7 @@ class EinvoiceFlow(models.Model):
         )
         if flow_type not in dict(FLOW_TYPES):
             flow.write({"state": "error", "error": _("Flow type %s is not handled here.", flow_type)})
-        if len(content) > MAX_INCOMING_SIZE:
+        if content is None:
             flow.write({"state": "error", "error": _("The file is larger than 30 MB: it was not downloaded.")})
             return flow
         flow.attachment_id = self.env["ir.attachment"].create(

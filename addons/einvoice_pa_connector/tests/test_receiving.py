@@ -83,3 +83,13 @@ class TestReceiving(PlatformCommon):
             self.env["einvoice.flow"]._cron_receive_flows()
         self.assertFalse(self.buyer_platform.in_cursor)
         self.assertFalse(self.env["einvoice.flow"].search([("direction", "=", "in")]))
+
+    def test_a_file_over_30_mb_is_not_downloaded_but_kept_as_an_error(self):
+        self.fast(self.buyer_platform)
+        remote = self.pa_buyer.deliver(b"<x>" + b" " * (30 * 1024 * 1024) + b"</x>", "enorme.xml")
+        self.env["einvoice.flow"]._cron_receive_flows()
+        flow = self.env["einvoice.flow"].search([("platform_flow_id", "=", remote["flowId"])])
+        self.assertEqual(flow.state, "error")
+        self.assertIn("30 MB", flow.error)
+        self.assertFalse(flow.attachment_id)
+        self.assertEqual(self.buyer_platform.in_cursor, remote["updatedAt"], "known, so not asked for again")
