@@ -9,13 +9,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES
+from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.chorus import ChorusProError, codes
 from einvoice.lifecycle import Emitter, check_event
 from einvoice.pdf import embed_xml, is_pdf
 
 from .chorus_pro_account import error_text
-from .chorus_pro_submission import InvalidInvoiceError
 
 _logger = logging.getLogger(__name__)
 
@@ -271,18 +271,7 @@ class AccountMove(models.Model):
         """(file name, content) of this invoice for Chorus Pro, validated; kept as an attachment."""
         self.ensure_one()
         profile = PROFILES["EN16931"]
-        xml, report, problems = self._l10n_fr_einvoice_xml(syntax, profile)
-        if not self._l10n_fr_store_findings(report, problems) or xml is None:
-            raise InvalidInvoiceError(
-                self.env._(
-                    "%(move)s is not sent: its e-invoice does not pass validation. Open the invoice's E-invoice "
-                    "tab for the rules to fix.",
-                    move=self.display_name,
-                ),
-                self,
-                report,
-                problems,
-            )
+        xml = self._l10n_fr_einvoice_xml_to_send(syntax, profile)
         base = self.name.replace("/", "_")
         if syntax == "facturx":
             if not pdf or not is_pdf(pdf):
@@ -338,16 +327,7 @@ class AccountMove(models.Model):
             message, kind = "\n".join(errors), "danger"
         else:
             message, kind = self.env._("Deposited on Chorus Pro: its report will be read shortly."), "success"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": kind,
-                "sticky": bool(errors),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, kind, sticky=bool(errors), reload=True)
 
     def _chorus_find(self, client):
         """This invoice in Chorus Pro (found by its number and buyer), or None."""

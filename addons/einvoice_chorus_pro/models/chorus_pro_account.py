@@ -6,6 +6,8 @@ import threading
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
 from einvoice.chorus import (
     PRODUCTION_API_URL,
     PRODUCTION_TOKEN_URL,
@@ -228,7 +230,7 @@ class ChorusProAccount(models.Model):
         except ChorusProError as exc:
             message = error_text(self.env, exc)
             self.write({"connection_state": "failed", "connection_message": message[:500]})
-            return self._notification(self.env._("Connection failed: %s", message), "danger")
+            return notification(self.env._("Connection failed: %s", message), "danger", sticky=True)
         if found:
             message = self.env._(
                 "Connected: your structure %(name)s (SIRET %(siret)s) was found in Chorus Pro.",
@@ -244,20 +246,13 @@ class ChorusProAccount(models.Model):
             )
             kind = "warning"
         self.write({"connection_state": "ok", "connection_message": message[:500]})
-        return self._notification(message, kind)
+        return notification(message, kind, sticky=kind != "success")
 
     def action_view_submissions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("einvoice_chorus_pro.action_chorus_pro_submission")
         action["domain"] = [("account_id", "=", self.id)]
         return action
-
-    def _notification(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": kind, "sticky": kind != "success"},
-        }
 
     # --- expiry reminder ------------------------------------------------------------------
 

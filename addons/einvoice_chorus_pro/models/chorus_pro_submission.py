@@ -5,6 +5,8 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
+
 from einvoice.chorus import ChorusProError, FlowTooLargeError, codes
 from einvoice.errors import EInvoiceError
 from einvoice.platform.http import RETRIED_STATUSES
@@ -23,14 +25,6 @@ STATES = [
 ]
 #: A submission still "sending" after this many minutes was interrupted (worker killed, crash).
 STALE_MINUTES = 10
-
-
-class InvalidInvoiceError(UserError):
-    """The invoice's e-invoice breaks the rules: it stays here, with its findings on the invoice."""
-
-    def __init__(self, message, move, report, problems):
-        super().__init__(message)
-        self.move, self.report, self.problems = move, report, problems
 
 
 def _maybe_taken(exc):
@@ -162,9 +156,8 @@ class ChorusProSubmission(models.Model):
             try:
                 with self.env.cr.savepoint():
                     files.append(move._chorus_file(self.account_id.syntax, pdf=(pdfs or {}).get(move)))
-            except InvalidInvoiceError as exc:
-                # The savepoint undid the findings with the rest: they are what the user needs.
-                exc.move._l10n_fr_store_findings(exc.report, exc.problems)
+            except InvalidEinvoiceError as exc:
+                exc.keep_findings()  # the savepoint took them away; they are what the user needs
                 move.write({"chorus_state": "error", "chorus_error": str(exc)})
                 failed |= move
             except (UserError, EInvoiceError) as exc:

@@ -6,6 +6,8 @@ from stdnum.fr import siret as stdnum_siret
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
 from einvoice.chorus import ChorusProError
 
 from .chorus_pro_account import _commit, error_text
@@ -158,16 +160,7 @@ class ResPartner(models.Model):
                 partner=partner.display_name,
             )
             kind = "info"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": kind,
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, kind, reload=True)
 
     @api.model
     def _cron_chorus_sync_partners(self):

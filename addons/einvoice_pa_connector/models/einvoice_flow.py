@@ -4,6 +4,8 @@ import uuid
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
+
 from einvoice.errors import EInvoiceError, TransportError
 from einvoice.lifecycle import STATUSES
 from einvoice.pdf import embed_xml
@@ -33,14 +35,6 @@ STATES = [
 INVOICE_TYPES = ("CustomerInvoice", "SupplierInvoice")
 #: The cron jobs that send; activate the second one to send with two cron workers.
 SENDING_CRONS = ("einvoice_pa_connector.cron_send_flows", "einvoice_pa_connector.cron_send_flows_lane2")
-
-
-class InvalidInvoiceError(UserError):
-    """The invoice's e-invoice breaks the rules: it stays here, with its findings on the invoice."""
-
-    def __init__(self, message, move, report, problems):
-        super().__init__(message)
-        self.move, self.report, self.problems = move, report, problems
 
 
 #: The syntax announced to the platform for each target of l10n_fr_einvoice.
@@ -225,9 +219,8 @@ class EinvoiceFlow(models.Model):
                     {"state": "queued", "error": str(exc)}
                 )
                 break
-            except InvalidInvoiceError as exc:
-                # The savepoint undid the findings with the rest: they are what the user needs.
-                exc.move._l10n_fr_store_findings(exc.report, exc.problems)
+            except InvalidEinvoiceError as exc:
+                exc.keep_findings()  # what the user needs to fix it
                 flow.write({"state": "error", "error": str(exc)})
             except (UserError, EInvoiceError) as exc:
                 flow.write({"state": "error", "error": str(exc)})
@@ -306,18 +299,7 @@ class EinvoiceFlow(models.Model):
         if not move:
             raise UserError(_("Flow %s has neither a file nor an invoice to build it from.", self.name))
         target = self.syntax and {v: k for k, v in TARGET_SYNTAX.items()}.get(self.syntax)
-        xml, report, problems = move._l10n_fr_einvoice_xml(target=target)
-        if not move._l10n_fr_store_findings(report, problems) or xml is None:
-            raise InvalidInvoiceError(
-                _(
-                    "%(move)s is not sent: its e-invoice does not pass validation. "
-                    "Open the invoice's e-invoicing tab for the rules to fix.",
-                    move=move.name,
-                ),
-                move,
-                report,
-                problems,
-            )
+        xml = move._l10n_fr_einvoice_xml_to_send(target=target)
         content, name = xml, f"{move.name.replace('/', '_')}.xml"
         if target == "facturx":
             content, name = self._facturx_pdf(move, xml), f"{move.name.replace('/', '_')}.pdf"

@@ -5,6 +5,8 @@ import threading
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
 from einvoice.errors import TransportError
 from einvoice.platform import BearerToken, ClientCredentials, DirectoryClient, FlowClient
 
@@ -189,9 +191,9 @@ class EinvoicePlatform(models.Model):
                 directory.healthcheck()
         except TransportError as exc:
             self.write({"connection_state": "failed", "connection_message": str(exc)[:500]})
-            return self._notification(_("Connection failed: %s", exc), "danger")
+            return notification(_("Connection failed: %s", exc), "danger")
         self.write({"connection_state": "ok", "connection_message": _("Connected on %s", fields.Datetime.now())})
-        return self._notification(_("Connected to %s.", self.name), "success")
+        return notification(_("Connected to %s.", self.name), "success")
 
     def action_subscribe_webhook(self):
         """Ask the platform to announce incoming flows on this database's webhook URL."""
@@ -208,17 +210,10 @@ class EinvoicePlatform(models.Model):
         except TransportError as exc:
             raise UserError(_("The platform refused the webhook: %s", exc)) from exc
         self.sudo().write({"webhook_id": answer.get("webhookId"), "webhook_signing_key": answer.get("signingKey")})
-        return self._notification(_("Incoming flows will be announced to %s.", self.webhook_url), "success")
+        return notification(_("Incoming flows will be announced to %s.", self.webhook_url), "success")
 
     def action_view_flows(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("einvoice_pa_connector.action_einvoice_flow")
         action["domain"] = [("platform_id", "=", self.id)]
         return action
-
-    def _notification(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": kind, "sticky": False},
-        }

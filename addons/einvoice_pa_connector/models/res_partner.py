@@ -4,6 +4,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
 from einvoice.errors import TransportError
 from einvoice.platform.directory import best_line
 
@@ -128,11 +130,7 @@ class ResPartner(models.Model):
                 ),
                 "warning",
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": kind, "sticky": False},
-        }
+        return notification(message, kind)
 
     @api.model
     def _cron_einvoice_directory_refresh(self):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from stdnum import ean, iban
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from einvoice import api as einvoice_api
@@ -37,6 +38,7 @@ from einvoice.money import round_amount, round_to
 from einvoice.profiles import Profile
 from einvoice.validation import validate
 
+from ..notification import notification
 from .account_tax import CATEGORIES_WITH_REASON
 from .res_partner import EINVOICE_FORMATS
 
@@ -118,6 +120,24 @@ def trimmed(value):
     """A Decimal without trailing zeros (1.500000 -> 1.5)."""
     value = value.normalize()
     return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
+class InvalidEinvoiceError(UserError):
+    """An e-invoice that breaks the rules: it does not leave, its findings are on the invoice."""
+
+    def __init__(self, move, report, problems):
+        super().__init__(
+            move.env._(
+                "%(move)s is not sent: its e-invoice does not pass validation. "
+                "Open the invoice's E-invoice tab for the rules to fix.",
+                move=move.display_name,
+            )
+        )
+        self.move, self.report, self.problems = move, report, problems
+
+    def keep_findings(self):
+        """Store the findings again, after a rolled-back savepoint took them away with the rest."""
+        self.move._l10n_fr_store_findings(self.report, self.problems)
 
 
 class AccountMove(models.Model):
@@ -611,6 +631,15 @@ class AccountMove(models.Model):
         )
         return not blocking
 
+    def _l10n_fr_einvoice_xml_to_send(self, target=None, profile=None):
+        """The validated XML of an invoice about to leave, its findings stored on it;
+        :class:`InvalidEinvoiceError` when one of them blocks."""
+        self.ensure_one()
+        xml, report, problems = self._l10n_fr_einvoice_xml(target, profile)
+        if not self._l10n_fr_store_findings(report, problems) or xml is None:
+            raise InvalidEinvoiceError(self, report, problems)
+        return xml
+
     def action_l10n_fr_check_einvoice(self):
         """The "Check e-invoice" button: build and validate, show the findings on the form."""
         failed = self.env["account.move"]
@@ -624,13 +653,4 @@ class AccountMove(models.Model):
         else:
             message = self.env._("The e-invoice passes the official rules (XSD, EN 16931 and French rules).")
             kind = "success"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": kind,
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, kind, reload=True)

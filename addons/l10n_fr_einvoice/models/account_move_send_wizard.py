@@ -1,5 +1,7 @@
 from odoo import models
 
+from ..notification import notification
+
 
 class AccountMoveSendWizard(models.TransientModel):
     _inherit = "account.move.send.wizard"
@@ -12,19 +14,15 @@ class AccountMoveSendWizard(models.TransientModel):
         if found and not move.ubl_cii_xml_id:
             _xml, report, problems = move._l10n_fr_einvoice_xml(*found)
             if not move._l10n_fr_store_findings(report, problems):
-                return {
-                    "type": "ir.actions.client",
-                    "tag": "display_notification",
-                    "params": {
-                        "type": "danger",
-                        "sticky": True,
-                        "title": self.env._("E-invoice not sent"),
-                        "message": self.env._(
-                            "%s breaks the official e-invoicing rules: the problems are listed in its "
-                            "E-invoice tab, with the record to fix for each.",
-                            move.display_name,
-                        ),
-                        "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                    },
-                }
+                return notification(
+                    self.env._(
+                        "%s breaks the official e-invoicing rules: the problems are listed in its "
+                        "E-invoice tab, with the record to fix for each.",
+                        move.display_name,
+                    ),
+                    "danger",
+                    sticky=True,
+                    title=self.env._("E-invoice not sent"),
+                    reload=True,
+                )
         return super().action_send_and_print(allow_fallback_pdf=allow_fallback_pdf)
