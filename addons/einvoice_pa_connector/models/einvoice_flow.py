@@ -169,8 +169,9 @@ class EinvoiceFlow(models.Model):
         _commit(self.env)
         return ids
 
-    def _lock_sending(self, platform, claimed, limit):
-        """Lock the flows this batch sends: its own claims, and claims left by a dead process.
+    def _lock_sending(self, platform, claimed):
+        """Lock the flows this batch sends: its own claims or, once the queue is empty, claims
+        left by a dead process.
 
         A live worker holds the row locks of the flows it sends, so SKIP LOCKED passes them;
         a killed one released its locks with its connection, so its flows are taken over.
@@ -179,17 +180,16 @@ class EinvoiceFlow(models.Model):
             """
             SELECT id FROM einvoice_flow
              WHERE platform_id = %s AND direction = 'out' AND state = 'sending'
-               AND (id = ANY(%s) OR NOT (id = ANY(%s)))
-             ORDER BY id = ANY(%s) DESC, id
-             LIMIT %s FOR UPDATE SKIP LOCKED
+               AND (%s::int[] IS NULL OR id = ANY(%s))
+             ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
             """,
-            (platform.id, claimed, claimed, claimed, limit + len(claimed)),
+            (platform.id, claimed or None, claimed or None, len(claimed) or platform.batch_size),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _send_batch(self, platform):
         claimed = self._claim(platform, platform.batch_size)
-        flows = self._lock_sending(platform, claimed, platform.batch_size if not claimed else 0)
+        flows = self._lock_sending(platform, claimed)
         if not flows:
             return 0
         try:
@@ -200,7 +200,7 @@ class EinvoiceFlow(models.Model):
             return 0
         sent = 0
         claimed = set(claimed)
-        for flow in flows:
+        for index, flow in enumerate(flows):
             # Sent before, or left by a dead process: the platform may have it already.
             maybe_sent = flow.attempts > 1 or flow.id not in claimed
             try:
@@ -215,9 +215,7 @@ class EinvoiceFlow(models.Model):
                     continue
                 # The platform is unreachable or overloaded: the rest waits for the next run.
                 _logger.warning("Platform %s unavailable, sending stopped: %s", platform.name, exc)
-                (flows - flows[: list(flows).index(flow)]).filtered(lambda f: f.state == "sending").write(
-                    {"state": "queued", "error": str(exc)}
-                )
+                flows[index:].filtered(lambda f: f.state == "sending").write({"state": "queued", "error": str(exc)})
                 break
             except InvalidEinvoiceError as exc:
                 exc.keep_findings()  # what the user needs to fix it
