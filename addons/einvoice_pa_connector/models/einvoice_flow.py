@@ -115,7 +115,18 @@ class EinvoiceFlow(models.Model):
     def action_retry(self):
         """Send again a flow stopped by an error (once its cause is fixed)."""
         self.check_access("read")
-        for flow in self.sudo().filtered(lambda f: f.direction == "out" and f.state in ("error", "rejected")):
+        flows = self.sudo().filtered(lambda f: f.direction == "out" and f.state in ("error", "rejected"))
+        rejected = flows.filtered(lambda f: f.state == "rejected" and f.flow_type in INVOICE_TYPES and f.move_id)
+        if rejected:
+            # 213 ends an invoice's lifecycle: the corrected invoice is a new one.
+            raise UserError(
+                _(
+                    "%(moves)s: rejected by the platform (213), an invoice cannot be sent again. "
+                    "Cancel it with a credit note and issue a corrected invoice.",
+                    moves=", ".join(rejected.move_id.mapped("display_name")),
+                )
+            )
+        for flow in flows:
             values = {"state": "queued"}
             if flow.state == "rejected":
                 # The platform kept the rejected flow under the old tracking id: a new one is a new flow.
@@ -254,12 +265,14 @@ class EinvoiceFlow(models.Model):
             }
         )
         if self.flow_type in INVOICE_TYPES and self.move_id:
-            self.move_id._einvoice_apply_event(
-                "200",
-                "issuer_platform",
-                source="platform",
-                external_id=f"{answer.get('flowId')}:200",
-            )
+            try:
+                with self.env.cr.savepoint():
+                    self.move_id._einvoice_apply_event(
+                        "200", "issuer_platform", source="platform", external_id=f"{answer.get('flowId')}:200"
+                    )
+            except UserError as exc:
+                # The platform has the flow: that must stay recorded whatever the lifecycle says.
+                self.error = _("Sent, but the status 200 was not recorded: %s", exc)
 
     def _refresh_recipient(self):
         """Before an invoice leaves, a directory answer older than a week is asked again."""

@@ -88,12 +88,28 @@ class TestSending(PlatformCommon):
         self.assertEqual(invoice.einvoice_status, "213")
         self.assertEqual(invoice.einvoice_event_ids.filtered(lambda e: e.status == "213").reason_code, "REJ_SEMAN")
         self.assertTrue(invoice.activity_ids, "the salesperson is asked to act")
-        # Fixed and sent again: a new tracking id, a new flow on the platform.
+        # 213 ends the invoice's lifecycle: it is not sent again, a corrected invoice is.
+        with self.assertRaisesRegex(UserError, "credit note"):
+            flow.action_retry()
+        self.assertEqual(flow.state, "rejected")
+
+    def test_a_rejected_status_message_is_sent_again_as_a_new_flow(self):
+        self.fast(self.platform)
+        invoice = self.invoice()
+        self.send_all()
+        invoice._einvoice_give_status("212", amounts=invoice._einvoice_amounts_by_rate())
+        flow = invoice.einvoice_flow_ids.filtered(lambda f: f.syntax == "CDAR")
+        self.send_all()
+        self.pa.acknowledge(flow.platform_flow_id, "Error", reason="bad CDAR")
+        self.env["einvoice.flow"]._cron_receive_flows()
+        self.assertEqual(flow.state, "rejected")
+        self.assertEqual(invoice.einvoice_status, "212", "a rejected message changes no invoice status")
         old_tracking = flow.tracking_id
         flow.action_retry()
         self.send_all()
         self.assertNotEqual(flow.tracking_id, old_tracking)
-        self.assertEqual(len(self.pa.flows), 2)
+        self.assertEqual(flow.state, "sent")
+        self.assertEqual(len(self.pa.flows), 3, "the invoice, the status, the status again")
 
     def test_platform_down_keeps_the_queue(self):
         flows, directory = self.fast(self.platform)
