@@ -3,7 +3,7 @@
     ODOO_BIN=/path/to/odoo-bin python bench/bench_pa.py [--invoices 10000] [--db NAME]
 
 Run it with the Python that runs Odoo 18 (with this engine importable) and
-EINVOICE_ARTEFACTS_DIR set. It creates (once) a database with einvoice_pa_connector
+EINVOICE_ARTEFACTS_DIR set. It creates (once) a database with pa_connector
 and N posted invoices of 1 to 5 lines queued for the platform, then, for each setting:
 
 - puts every flow back in the queue (SQL: no flow id, no file, no 200 status);
@@ -53,10 +53,10 @@ def free_port():
 
 def setup(odoo_bin, db, addons_path, count):
     if not database_exists(db):
-        print(f"creating database {db} with einvoice_pa_connector...", flush=True)
+        print(f"creating database {db} with pa_connector...", flush=True)
         subprocess.run(
             [sys.executable, odoo_bin, "-c", str(ROOT / "odoo.conf"), f"--addons-path={addons_path}", "-d", db]
-            + ["-i", "einvoice_pa_connector", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+            + ["-i", "pa_connector", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
             check=True,
         )
     import odoo
@@ -168,11 +168,11 @@ def reset(db, platform_id, url):
         UPDATE einvoice_platform SET flow_url = '{url}', directory_url = '{url}', token_url = '{url}/token',
                batch_size = 50 WHERE id = {platform_id};
         UPDATE ir_cron SET nextcall = now() at time zone 'UTC' - interval '1 minute'
-         WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'einvoice_pa_connector'
+         WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'pa_connector'
                        AND name IN ('cron_send_flows', 'cron_send_flows_lane2'));
         -- Only sending is measured: the receiving and directory jobs wait.
         UPDATE ir_cron SET nextcall = now() at time zone 'UTC' + interval '1 day'
-         WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'einvoice_pa_connector'
+         WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'pa_connector'
                        AND name IN ('cron_receive_flows', 'cron_directory_refresh'));
         """,
     )
@@ -188,7 +188,7 @@ def run(odoo_bin, db, addons_path, platform_id, count, workers):
         psql(
             db,
             f"UPDATE ir_cron SET active = {lane2} WHERE id = (SELECT res_id FROM ir_model_data"
-            " WHERE module = 'einvoice_pa_connector' AND name = 'cron_send_flows_lane2')",
+            " WHERE module = 'pa_connector' AND name = 'cron_send_flows_lane2')",
         )
         queued = int(psql(db, "SELECT count(*) FROM einvoice_flow WHERE state = 'queued'"))
         env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1", PYTHONPATH=str(ROOT))

@@ -1,0 +1,615 @@
+import datetime
+import logging
+import unicodedata
+
+from markupsafe import Markup
+from stdnum.fr import siret as stdnum_siret
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
+from einvoice.chorus import ChorusProError, codes
+from einvoice.lifecycle import Emitter, check_event
+from einvoice.pdf import embed_xml, is_pdf
+
+from .chorus_pro_account import error_text
+
+_logger = logging.getLogger(__name__)
+
+CHORUS_STATES = [
+    ("to_send", "To send"),
+    ("sending", "Being deposited"),
+    ("deposited", "Deposited"),
+    ("integrated", "In Chorus Pro"),
+    ("rejected", "Rejected by Chorus Pro"),
+    ("error", "Not sent"),
+]
+#: Chorus Pro's statuses, with the French labels the public buyers and the portal use.
+CHORUS_STATUSES = [(code, status.label_fr) for code, status in codes.STATUSES.items()]
+#: Who gives each reform status a Chorus Pro status maps to (Chorus Pro is both platforms).
+REFORM_EMITTERS = {
+    "200": Emitter.ISSUER_PLATFORM.value,
+    "203": Emitter.RECEIVER_PLATFORM.value,
+    "204": Emitter.BUYER.value,
+    "208": Emitter.BUYER.value,
+    "209": Emitter.SELLER.value,
+    "210": Emitter.BUYER.value,
+    "211": Emitter.BUYER.value,
+}
+#: Reason codes (MDT-113) of a rejection at deposit, by the advice Chorus Pro's message matches.
+DEPOSIT_REJECTION_REASONS = {
+    "DUPLICATE_INVOICE": "DOUBLON",
+    "BUYER_UNKNOWN": "DEST_INC",
+    "STRUCTURE_INACTIVE": "DEST_INC",
+    "SERVICE_OR_COMMITMENT_MISSING": "REJ_CONT_B2G",
+    "SERVICE_CODE_MISSING": "REJ_CONT_B2G",
+    "SERVICE_CODE_UNKNOWN": "REJ_CONT_B2G",
+    "COMMITMENT_MISSING": "REJ_CONT_B2G",
+    "COMMITMENT_INVALID": "REJ_CONT_B2G",
+    "SUPPLIER_UNKNOWN": "REJ_CONT_B2G",
+    "UNREADABLE_FLOW": "REJ_SEMAN",
+}
+# Chorus Pro gives no reason code with a rejection or a suspension, only the buyer's words:
+# the reform's reason code is taken from them, with the most general code by default.
+REFUSAL_WORDS = [
+    (("doublon", "deja"), "DOUBLON"),
+    (("tva",), "TX_TVA_ERR"),
+    (("engagement", "commande"), "CMD_ERR"),
+    (("montant",), "MONTANTTOTAL_ERR"),
+    (("calcul",), "CALCUL_ERR"),
+    (("adresse",), "ADR_ERR"),
+    (("contrat", "marche"), "REF_CT_ABSENT"),
+]
+SUSPENSION_WORDS = [
+    (("rib", "iban", "bancaire"), "COORD_BANC_ERR"),
+    (("engagement", "commande"), "CMD_ERR"),
+    (("siret",), "SIRET_ERR"),
+    (("code service", "routage"), "CODE_ROUTAGE_ERR"),
+    (("contrat", "marche"), "REF_CT_ABSENT"),
+    (("reference",), "REF_ERR"),
+]
+#: Chorus Pro statuses that call for the seller's action.
+ACTION_STATUSES = ("REJETEE", "SUSPENDUE", "A_RECYCLER")
+#: Invoices are read again after this delay.
+POLL_INTERVAL = datetime.timedelta(minutes=50)
+
+
+def _plain(text):
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _guess_reason(text, table, default):
+    plain = _plain(text)
+    for words, code in table:
+        if any(word in plain for word in words):
+            return code
+    return default
+
+
+def _parse_date(value):
+    """A Chorus Pro date (ISO 8601, UTC when zoned) as a naive UTC datetime, or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    chorus_public_entity = fields.Boolean(related="commercial_partner_id.chorus_public_entity")
+    chorus_state = fields.Selection(
+        CHORUS_STATES, string="Chorus Pro", copy=False, readonly=True, index=True, tracking=True
+    )
+    chorus_submission_id = fields.Many2one(
+        "chorus.pro.submission", "Chorus Pro deposit", copy=False, readonly=True, index="btree_not_null"
+    )
+    chorus_invoice_id = fields.Char(
+        "Chorus Pro number", copy=False, readonly=True, index="btree_not_null", help="identifiantFactureCPP"
+    )
+    chorus_status = fields.Selection(
+        CHORUS_STATUSES,
+        string="Chorus Pro status",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="The invoice's status in Chorus Pro, as the public buyer sees it. Those that match a status of "
+        "the reform also appear in the lifecycle.",
+    )
+    chorus_status_date = fields.Datetime("Chorus Pro status date", copy=False, readonly=True)
+    chorus_status_comment = fields.Char("Chorus Pro comment", copy=False, readonly=True)
+    chorus_error = fields.Text("Chorus Pro message", copy=False, readonly=True)
+    chorus_history_count = fields.Integer(copy=False, readonly=True, help="Chorus Pro statuses already applied.")
+    chorus_polled_on = fields.Datetime("Chorus Pro read on", copy=False, readonly=True)
+
+    # --- required routing data -------------------------------------------------------------
+
+    def _chorus_applies(self):
+        """Whether this is a customer invoice or credit note to a public buyer of Chorus Pro."""
+        self.ensure_one()
+        return self.is_sale_document(include_receipts=False) and self.commercial_partner_id.chorus_public_entity
+
+    # EXTENDS einvoice_lifecycle
+    def _einvoice_channel(self):
+        return "chorus_pro" if self._chorus_applies() else super()._einvoice_channel()
+
+    def _chorus_field_label(self, name):
+        return self._fields[name].get_description(self.env)["string"]
+
+    def _chorus_routing_problems(self, check_remote=False):
+        """What Chorus Pro would reject this invoice for, as sentences naming the field to fill in."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        service = (self.l10n_fr_buyer_reference or "").strip()
+        commitment = (self.l10n_fr_purchase_order_ref or "").strip()
+        service_field = self._chorus_field_label("l10n_fr_buyer_reference")
+        commitment_field = self._chorus_field_label("l10n_fr_purchase_order_ref")
+        active_codes = partner.chorus_service_ids.mapped("code")
+        shown = ", ".join(active_codes[:10]) + (", ..." if len(active_codes) > 10 else "")
+        problems = []
+        if not partner.siret:
+            problems.append(
+                self.env._(
+                    "%(partner)s has no SIRET: Chorus Pro routes invoices to public buyers by their SIRET.",
+                    partner=partner.display_name,
+                )
+            )
+        if partner.chorus_structure_id and not partner.chorus_structure_active:
+            problems.append(
+                self.env._(
+                    "%(partner)s is inactive in Chorus Pro: ask the buyer which structure replaces it.",
+                    partner=partner.display_name,
+                )
+            )
+        if partner.chorus_service_or_commitment and not (service or commitment):
+            problems.append(
+                self.env._(
+                    '%(partner)s requires a service code or a commitment number: fill in "%(service_field)s" '
+                    '(BT-10) or "%(commitment_field)s" (BT-13) in the E-invoice tab.',
+                    partner=partner.display_name,
+                    service_field=service_field,
+                    commitment_field=commitment_field,
+                )
+            )
+        if partner.chorus_service_code_required and not service:
+            problems.append(
+                self.env._(
+                    '%(partner)s requires a service code: fill in "%(field)s" (BT-10) in the E-invoice tab with '
+                    "one of its services: %(services)s.",
+                    partner=partner.display_name,
+                    field=service_field,
+                    services=shown or "-",
+                )
+            )
+        if service and partner.chorus_structure_id and service not in active_codes:
+            problems.append(
+                self.env._(
+                    'The service code %(code)s in "%(field)s" is not an active service of %(partner)s in Chorus '
+                    "Pro: use one of %(services)s, or sync the partner from Chorus Pro.",
+                    code=service,
+                    field=service_field,
+                    partner=partner.display_name,
+                    services=shown or "-",
+                )
+            )
+        if partner.chorus_commitment_required and not commitment:
+            problems.append(
+                self.env._(
+                    '%(partner)s requires its commitment number (numéro d\'engagement): fill in "%(field)s" (BT-13) '
+                    "in the E-invoice tab, as written on its purchase order.",
+                    partner=partner.display_name,
+                    field=commitment_field,
+                )
+            )
+        if check_remote and commitment and partner.chorus_structure_id and not problems:
+            problem = self._chorus_commitment_problem(commitment, commitment_field)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def _chorus_commitment_problem(self, commitment, field):
+        """Ask Chorus Pro whether the buyer knows the commitment number, when the connection says so."""
+        account = self.env["chorus.pro.account"]._for_company(self.company_id)
+        if not account or not account.check_commitment or not account.credentials_set:
+            return None
+        partner = self.commercial_partner_id
+        try:
+            known = account._client().check_commitment(int(partner.chorus_structure_id), commitment)
+        except ChorusProError as exc:
+            # Not reachable, or the service refused: posting is not held up by a check that cannot run.
+            _logger.info("Commitment number of %s not checked: %s", self.display_name, exc)
+            return None
+        if known:
+            return None
+        return self.env._(
+            'The commitment number %(number)s in "%(field)s" is not known to %(partner)s in Chorus Pro: check it '
+            "against the buyer's purchase order.",
+            number=commitment,
+            field=field,
+            partner=partner.display_name,
+        )
+
+    def _post(self, soft=True):
+        blocked = []
+        for move in self.filtered(lambda m: m._chorus_applies()):
+            problems = move._chorus_routing_problems(check_remote=True)
+            if problems:
+                blocked.append(f"{move.display_name}:\n- " + "\n- ".join(problems))
+        if blocked:
+            raise UserError(
+                self.env._("Chorus Pro would reject these invoices; they are not posted.")
+                + "\n\n"
+                + "\n\n".join(blocked)
+            )
+        posted = super()._post(soft=soft)
+        posted._chorus_queue()
+        return posted
+
+    # --- sending -------------------------------------------------------------------------
+
+    def _chorus_queue(self):
+        """Queue the invoices of public buyers for the sending job, where the connection sends automatically."""
+        queued = self.env["account.move"]
+        for move in self.filtered(lambda m: m._chorus_applies() and not m.chorus_state):
+            account = self.env["chorus.pro.account"]._for_company(move.company_id)
+            if account and account.auto_send:
+                queued |= move
+        if queued:
+            queued.write({"chorus_state": "to_send"})
+            self.env.ref("chorus_pro_connector.cron_send").sudo()._trigger()
+
+    def _chorus_file(self, syntax, pdf=None):
+        """(file name, content) of this invoice for Chorus Pro, validated; kept as an attachment."""
+        self.ensure_one()
+        profile = PROFILES["EN16931"]
+        xml = self._l10n_fr_einvoice_xml_to_send(syntax, profile)
+        base = self.name.replace("/", "_")
+        if syntax == "facturx":
+            if not pdf or not is_pdf(pdf):
+                pdf = (
+                    self.env["ir.actions.report"]
+                    .with_context(force_report_rendering=True)
+                    ._render_qweb_pdf("account.account_invoices", self.ids)[0]
+                )
+            content, name, mimetype = embed_xml(pdf, xml, profile), f"{base}_chorus.pdf", "application/pdf"
+        else:
+            content, name, mimetype = xml, f"{base}_chorus_{syntax}.xml", "application/xml"
+        self.env["ir.attachment"].sudo().create(
+            {"name": name, "raw": content, "res_model": self._name, "res_id": self.id, "mimetype": mimetype}
+        )
+        return name, content
+
+    def _chorus_send_now(self, pdf=None):
+        """Deposit this invoice alone (Send & Print, Send to Chorus Pro); returns an error message or None."""
+        self.ensure_one()
+        if not self._chorus_applies() or self.state != "posted":
+            return self.env._("%s is not a posted invoice of a Chorus Pro public buyer.", self.display_name)
+        if self.chorus_state in ("sending", "deposited", "integrated", "rejected"):
+            return self.env._("%s was already deposited on Chorus Pro.", self.display_name)
+        account = self.env["chorus.pro.account"]._for_company(self.company_id)
+        if not account:
+            return self.env._(
+                "%s has no Chorus Pro connection (Accounting > Configuration > Chorus Pro).", self.company_id.name
+            )
+        try:
+            client = account._client()
+        except UserError as exc:
+            return str(exc)
+        submission = (
+            self.env["chorus.pro.submission"]
+            .sudo()
+            .create({"account_id": account.id, "name": self.name, "move_ids": [(6, 0, self.ids)]})
+        )
+        self.write({"chorus_state": "sending", "chorus_submission_id": submission.id})
+        submission._deposit(client, pdfs={self: pdf} if pdf else None)
+        if self.chorus_state == "deposited":
+            self.message_post(body=self.env._("Deposited on Chorus Pro (flow %s).", submission.numero_flux))
+            return None
+        return self.chorus_error or submission.error or self.env._("Chorus Pro did not answer.")
+
+    def action_chorus_send(self):
+        """The "Send to Chorus Pro" button: deposit now, one invoice at a time."""
+        errors = []
+        for move in self:
+            error = move._chorus_send_now()
+            if error:
+                errors.append(error)
+        if errors:
+            message, kind = "\n".join(errors), "danger"
+        else:
+            message, kind = self.env._("Deposited on Chorus Pro: its report will be read shortly."), "success"
+        return notification(message, kind, sticky=bool(errors), reload=True)
+
+    def _chorus_find(self, client):
+        """This invoice in Chorus Pro (found by its number and buyer), or None."""
+        self.ensure_one()
+        siret = stdnum_siret.compact(self.commercial_partner_id.siret or "")
+        found = [s for s in client.find_invoices(number=self.name) if not s.buyer_code or s.buyer_code == siret]
+        return found[-1] if found else None
+
+    # --- reports and statuses ------------------------------------------------------------
+
+    def _chorus_integrated(self, invoice_id, status=None):
+        self.ensure_one()
+        values = {"chorus_state": "integrated", "chorus_invoice_id": str(invoice_id), "chorus_error": False}
+        if status in codes.STATUSES and not self.chorus_history_count:
+            values["chorus_status"] = status
+        self.write(values)
+        self.message_post(body=self.env._("Integrated in Chorus Pro under number %s.", invoice_id))
+
+    def _chorus_rejected_at_deposit(self, message, advice=None):
+        """Chorus Pro refused the invoice of a flow: the lifecycle gets a rejection (213) with the reason."""
+        self.ensure_one()
+        lang = (self.env.lang or "en_US")[:2]
+        plain = advice.text(lang) if advice else ""
+        text = f"{message}\n{plain}" if plain else message
+        self.write({"chorus_state": "rejected", "chorus_error": text})
+        flow = self.chorus_submission_id.numero_flux or self.chorus_submission_id.id
+        event = self._chorus_reform_event(
+            "213",
+            Emitter.ISSUER_PLATFORM.value,
+            reason_code=DEPOSIT_REJECTION_REASONS.get(advice.key if advice else None, "REJ_SEMAN"),
+            reason=plain or message,
+            external_id=f"chorus-flow:{flow}:{self.id}",
+        )
+        self.message_post(body=Markup("%s<br/>%s") % (self.env._("Rejected by Chorus Pro at deposit:"), text))
+        if not event:
+            self._chorus_activity(
+                self.env._("Chorus Pro: invoice rejected at deposit"), plain or message, message if plain else None
+            )
+
+    @api.model
+    def _chorus_to_poll_domain(self, company):
+        return [
+            ("company_id", "=", company.id),
+            ("chorus_state", "=", "integrated"),
+            ("chorus_invoice_id", "!=", False),
+            ("chorus_status", "not in", list(codes.FINAL_STATUSES)),
+            "|",
+            ("chorus_polled_on", "=", False),
+            ("chorus_polled_on", "<", fields.Datetime.now() - POLL_INTERVAL),
+        ]
+
+    def _chorus_poll(self, client):
+        self.ensure_one()
+        self._chorus_apply_history(client.history(int(self.chorus_invoice_id)))
+
+    def _chorus_followup(self, mode):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Chorus Pro"),
+            "res_model": "chorus.pro.followup.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id, "default_mode": mode},
+        }
+
+    def action_chorus_complete(self):
+        """Answer a suspension: the missing document and a comment, sent to Chorus Pro."""
+        return self._chorus_followup("complete")
+
+    def action_chorus_recycle(self):
+        """Correct the service code or commitment number of an invoice Chorus Pro could not route."""
+        return self._chorus_followup("recycle")
+
+    def action_chorus_refresh(self):
+        """The "Refresh from Chorus Pro" button: the deposit report, then the invoice's statuses."""
+        for move in self:
+            account = self.env["chorus.pro.account"]._for_company(move.company_id)
+            if not account:
+                raise UserError(self.env._("%s has no Chorus Pro connection.", move.company_id.name))
+            try:
+                client = account._client()
+                if move.chorus_state == "deposited" and move.chorus_submission_id:
+                    move.chorus_submission_id.sudo()._read_report(client)
+                if move.chorus_state == "integrated":
+                    move._chorus_poll(client)
+            except ChorusProError as exc:
+                raise UserError(self.env._("Chorus Pro could not be reached: %s", error_text(self.env, exc))) from exc
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def _chorus_apply_history(self, history):
+        """Apply the statuses of Chorus Pro not applied yet: lifecycle, chatter, activities."""
+        self.ensure_one()
+        events = sorted(history.events, key=lambda e: e.date or "")
+        start = self.chorus_history_count
+        for index, event in enumerate(events[start:], start=start):
+            self._chorus_apply_status(event, index)
+        values = {"chorus_history_count": len(events), "chorus_polled_on": fields.Datetime.now()}
+        current = history.status or (events[-1].status if events else None)
+        if current in codes.STATUSES:
+            values["chorus_status"] = current
+        if events:
+            values["chorus_status_date"] = _parse_date(events[-1].date) or fields.Datetime.now()
+            values["chorus_status_comment"] = events[-1].comment or False
+        self.write(values)
+
+    def _chorus_apply_status(self, event, index):
+        code, comment = event.status, event.comment
+        timestamp = _parse_date(event.date) or fields.Datetime.now()
+        external_id = f"chorus:{self.chorus_invoice_id}:{index}"
+        reform = codes.reform_status(code)
+        explanation = self._chorus_explanation(code, comment)
+        applied = None
+        if reform:
+            if reform == "203":
+                # Chorus Pro is also the public buyer's platform: it received the invoice before making it available.
+                self._chorus_reform_event(
+                    "202", Emitter.RECEIVER_PLATFORM.value, timestamp=timestamp, external_id=external_id + ":202"
+                )
+            reason_code = reason = None
+            if reform in ("208", "210"):
+                reason_code = _guess_reason(
+                    comment,
+                    SUSPENSION_WORDS if reform == "208" else REFUSAL_WORDS,
+                    "JUSTIF_ABS" if reform == "208" else "NON_CONFORME",
+                )
+                reason = f"{comment} - {explanation}" if comment else explanation
+            applied = self._chorus_reform_event(
+                reform,
+                REFORM_EMITTERS[reform],
+                reason_code=reason_code,
+                reason=reason,
+                timestamp=timestamp,
+                external_id=external_id,
+            )
+        label = codes.status_label(code, "fr")
+        body = Markup("%s <b>%s</b>") % (self.env._("Chorus Pro status:"), label)
+        if comment:
+            body += Markup("<br/>%s") % comment
+        self.message_post(body=body)
+        # A rejection the lifecycle recorded already calls for the salesperson (einvoice_lifecycle).
+        if code in ACTION_STATUSES and not (code == "REJETEE" and applied):
+            summaries = {
+                "REJETEE": self.env._("Chorus Pro: invoice rejected by the public buyer"),
+                "SUSPENDUE": self.env._("Chorus Pro: invoice suspended by the public buyer"),
+                "A_RECYCLER": self.env._("Chorus Pro: invoice to be recycled"),
+            }
+            self._chorus_activity(summaries[code], explanation, comment)
+
+    def _chorus_explanation(self, code, comment=None):
+        """What a Chorus Pro status means for the seller and what to do, in plain words."""
+        texts = {
+            "REJETEE": self.env._(
+                "The public buyer rejected the invoice and will not pay it as it is. Cancel it with a credit note "
+                "and, if the work is due, issue a corrected invoice."
+            ),
+            "SUSPENDUE": self.env._(
+                "The public buyer suspended the invoice: it needs a document or a piece of information before it "
+                "can pay. Complete the invoice in Chorus Pro (Compléter) with what it asks; processing then resumes."
+            ),
+            "A_RECYCLER": self.env._(
+                "Chorus Pro could not route the invoice to the right service of the public buyer (SIRET, service "
+                "code or commitment number). Check these data with the buyer, then recycle the invoice in Chorus "
+                "Pro with the right ones, or cancel it with a credit note."
+            ),
+        }
+        text = texts.get(code, "")
+        advice = codes.explain(None, comment) if comment else None
+        if advice:
+            lang = (self.env.lang or "en_US")[:2]
+            text = f"{text} {advice.text(lang)}".strip()
+        return text
+
+    def _chorus_activity(self, summary, explanation, comment=None):
+        note = Markup("<p>%s</p>") % explanation
+        if comment:
+            note += Markup("<p>%s %s</p>") % (self.env._("Reason given:"), comment)
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=(self.invoice_user_id or self.env.user).id,
+        )
+
+    def _chorus_reform_event(self, status, emitter, reason_code=None, reason=None, timestamp=None, external_id=None):
+        """Record a reform status that a Chorus Pro status maps to, when the lifecycle rules allow it now."""
+        self.ensure_one()
+        events = self.einvoice_event_ids
+        known = events.filtered(lambda e: external_id and e.external_id == external_id)
+        if known:
+            return known[:1]
+        history = events.sorted(lambda e: (e.timestamp, e.id)).mapped("status")
+        decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
+        if not decision:
+            # A Chorus Pro status that repeats a reform status (Mandatée after Service fait: both 204)
+            # stays in the Chorus Pro status only.
+            _logger.debug("%s: %s not applied: %s", self.name, status, decision.reason_en)
+            return None
+        return self._einvoice_apply_event(
+            status,
+            emitter,
+            source="chorus_pro",
+            timestamp=timestamp,
+            reason_code=reason_code,
+            reason=reason,
+            external_id=external_id,
+        )
+
+    # --- demo --------------------------------------------------------------------------------
+
+    @api.model
+    def _chorus_load_demo(self, company_id):
+        """The architect's invoice to the city, and the statuses Chorus Pro gave it until payment."""
+        from einvoice.chorus import InvoiceHistory, StatusEvent
+
+        company = self.env["res.company"].browse(company_id)
+        env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
+        tax = env["account.chart.template"].with_company(company).ref("tva_normale_encaissement")
+        issued = fields.Date.context_today(self) - datetime.timedelta(days=30)
+        # Public contracts invoiced in their own journal, as many firms do: their numbers stay apart.
+        Journal = env["account.journal"]
+        journal = Journal.search([*Journal._check_company_domain(company), ("code", "=", "MPUB")], limit=1)
+        if not journal:
+            journal = Journal.create(
+                {"name": "Marchés publics", "code": "MPUB", "type": "sale", "company_id": company.id}
+            )
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": company.id,
+                "journal_id": journal.id,
+                "partner_id": env.ref("chorus_pro_connector.demo_public_architecture").id,
+                "invoice_date": issued,
+                "invoice_payment_term_id": env.ref("account.account_payment_term_30days").id,
+                "l10n_fr_buyer_reference": "DIR-ARCHI",
+                "l10n_fr_purchase_order_ref": "EJ-2026-0045871",
+                "l10n_fr_contract_ref": "MAPA-2026-TX-017 lot 2",
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {
+                            "product_id": env.ref("chorus_pro_connector.demo_product_design_mission").id,
+                            "quantity": 1,
+                            "price_unit": 18500.0,
+                            "tax_ids": [fields.Command.set(tax.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        # What the sending and polling jobs record, with the statuses the city gave in Chorus Pro.
+        submission = env["chorus.pro.submission"].create(
+            {
+                "account_id": env.ref("chorus_pro_connector.demo_account").id,
+                "name": f"{move.name.replace('/', '_')}_chorus.pdf",
+                "state": "integrated",
+                "numero_flux": "CPP0000000000000000425901",
+                "syntax": "IN_DP_E2_CII_FACTURX",
+                "deposited_on": fields.Datetime.now() - datetime.timedelta(days=29),
+                "flow_state": codes.FLOW_INTEGRATED,
+                "move_ids": [(6, 0, move.ids)],
+            }
+        )
+        move.write({"chorus_submission_id": submission.id})
+        move._chorus_integrated(7310045, "DEPOSEE")
+        start = fields.Datetime.now() - datetime.timedelta(days=29)
+
+        def at(days, hours=0):
+            return (start + datetime.timedelta(days=days, hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+        move._chorus_apply_history(
+            InvoiceHistory(
+                invoice_id=7310045,
+                number=move.name,
+                status="MISE_EN_PAIEMENT",
+                events=[
+                    StatusEvent("DEPOSEE", at(0)),
+                    StatusEvent("MISE_A_DISPOSITION", at(0, 2)),
+                    StatusEvent("SERVICE_FAIT", at(6), "Service fait certifié par la Direction de l'architecture"),
+                    StatusEvent("MANDATEE", at(11)),
+                    StatusEvent("MISE_EN_PAIEMENT", at(20)),
+                ],
+            )
+        )
+        return move

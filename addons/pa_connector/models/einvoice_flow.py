@@ -1,0 +1,484 @@
+import logging
+import uuid
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
+
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
+
+from einvoice.errors import EInvoiceError, TransportError
+from einvoice.lifecycle import STATUSES
+from einvoice.pdf import embed_xml
+from einvoice.platform.http import ResponseTooLarge
+from einvoice.profiles import Profile
+
+_logger = logging.getLogger(__name__)
+
+DIRECTIONS = [("out", "Sent"), ("in", "Received")]
+FLOW_TYPES = [
+    ("CustomerInvoice", "Customer invoice"),
+    ("SupplierInvoice", "Supplier invoice"),
+    ("CustomerInvoiceLC", "Status of a customer invoice"),
+    ("SupplierInvoiceLC", "Status of a supplier invoice"),
+]
+SYNTAXES = [("CII", "CII"), ("UBL", "UBL"), ("Factur-X", "Factur-X"), ("CDAR", "CDAR")]
+STATES = [
+    ("queued", "To send"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("accepted", "Accepted by the platform"),
+    ("rejected", "Rejected by the platform"),
+    ("received", "Received"),
+    ("done", "Processed"),
+    ("error", "Error"),
+]
+INVOICE_TYPES = ("CustomerInvoice", "SupplierInvoice")
+#: The cron jobs that send; activate the second one to send with two cron workers.
+SENDING_CRONS = ("pa_connector.cron_send_flows", "pa_connector.cron_send_flows_lane2")
+
+
+#: The syntax announced to the platform for each target of l10n_fr_einvoice.
+TARGET_SYNTAX = {"cii": "CII", "ubl": "UBL", "facturx": "Factur-X"}
+#: Biggest incoming file taken (bytes): a platform flow is an invoice, not a data dump.
+MAX_INCOMING_SIZE = 30 * 1024 * 1024
+
+
+def _commit(env):
+    """Commit the work done so far. A batch already accepted by the platform must be on disk
+    before the next one starts; tests run in one transaction and must not commit."""
+    if not modules.module.current_test:
+        env.cr.commit()  # pylint: disable=invalid-commit
+
+
+class EinvoiceFlow(models.Model):
+    _name = "einvoice.flow"
+    _description = "E-invoicing platform flow"
+    _order = "id desc"
+    _rec_name = "name"
+
+    name = fields.Char(required=True, readonly=True)
+    platform_id = fields.Many2one("einvoice.platform", required=True, readonly=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one(related="platform_id.company_id", store=True, index=True)
+    direction = fields.Selection(DIRECTIONS, required=True, readonly=True, index=True)
+    flow_type = fields.Selection(FLOW_TYPES, required=True, readonly=True)
+    syntax = fields.Selection(SYNTAXES, readonly=True)
+    state = fields.Selection(STATES, required=True, readonly=True, index=True, default="queued")
+    tracking_id = fields.Char(
+        readonly=True, copy=False, index=True, help="Our id of a sent flow: a flow sent twice is found by it."
+    )
+    platform_flow_id = fields.Char("Platform flow id", readonly=True, copy=False, index=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True, index=True, ondelete="set null")
+    event_id = fields.Many2one("einvoice_lifecycle.event", string="Status", readonly=True, ondelete="set null")
+    attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True, ondelete="set null")
+    attempts = fields.Integer(readonly=True, help="How many times sending was started.")
+    error = fields.Text(readonly=True)
+    submitted_at = fields.Char(readonly=True, help="Submission time on the platform's clock.")
+    updated_at = fields.Char(readonly=True, help="Last update on the platform's clock.")
+
+    _sql_constraints = [  # noqa: RUF012 (Odoo reads this class attribute)
+        ("tracking_unique", "unique(tracking_id)", "A tracking id names one flow."),
+        ("platform_flow_unique", "unique(platform_id, platform_flow_id)", "A platform flow is saved once."),
+    ]
+
+    def write(self, vals):
+        if "state" in vals and vals["state"] != "error":
+            vals.setdefault("error", False)
+        return super().write(vals)
+
+    # --- queueing --------------------------------------------------------------------------
+
+    @api.model
+    def _queue(self, platform, flow_type, move, syntax=None, attachment=None, event=None, name=None):
+        flow = self.sudo().create(
+            {
+                "name": name or (attachment.name if attachment else move.name),
+                "platform_id": platform.id,
+                "direction": "out",
+                "flow_type": flow_type,
+                "syntax": syntax,
+                "move_id": move.id,
+                "event_id": event.id if event else False,
+                "attachment_id": attachment.id if attachment else False,
+                "tracking_id": str(uuid.uuid4()),
+            }
+        )
+        self._trigger_sending()
+        return flow
+
+    @api.model
+    def _trigger_sending(self):
+        for xmlid in SENDING_CRONS:
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron and cron.sudo().active:
+                cron._trigger()
+
+    def action_retry(self):
+        """Send again a flow stopped by an error (once its cause is fixed)."""
+        self.check_access("read")
+        flows = self.sudo().filtered(lambda f: f.direction == "out" and f.state in ("error", "rejected"))
+        rejected = flows.filtered(lambda f: f.state == "rejected" and f.flow_type in INVOICE_TYPES and f.move_id)
+        if rejected:
+            # 213 ends an invoice's lifecycle: the corrected invoice is a new one.
+            raise UserError(
+                _(
+                    "%(moves)s: rejected by the platform (213), an invoice cannot be sent again. "
+                    "Cancel it with a credit note and issue a corrected invoice.",
+                    moves=", ".join(rejected.move_id.mapped("display_name")),
+                )
+            )
+        for flow in flows:
+            values = {"state": "queued"}
+            if flow.state == "rejected":
+                # The platform kept the rejected flow under the old tracking id: a new one is a new flow.
+                values.update(tracking_id=str(uuid.uuid4()), platform_flow_id=False)
+            if flow.flow_type in INVOICE_TYPES:
+                values["attachment_id"] = False  # rebuilt from the corrected invoice
+            flow.write(values)
+        self._trigger_sending()
+
+    def action_process_again(self):
+        """Process a received flow again, e.g. once the missing partner or tax exists."""
+        self.check_access("read")
+        for flow in self.sudo().filtered(lambda f: f.direction == "in" and f.state == "error"):
+            flow._process_incoming()
+
+    # --- sending ---------------------------------------------------------------------------
+
+    @api.model
+    def _cron_send_flows(self):
+        """Send one batch per platform; the cron runs again at once while flows remain.
+
+        Rows are taken with FOR UPDATE SKIP LOCKED, so several cron jobs (or workers) share
+        the queue without waiting on each other. A flow is first marked "sending" and that
+        is committed: after a crash, a flow still "sending" may have reached the platform,
+        so it is looked up by its tracking id before it is sent again.
+        """
+        flows = self.sudo()  # the queue is shared by every user's invoices; the cron may run as anyone
+        done = 0
+        for platform in flows.env["einvoice.platform"].search([]):
+            done += flows._send_batch(platform)
+        self.env.cr.execute(
+            "SELECT count(*) FROM einvoice_flow WHERE direction = 'out' AND state IN ('queued', 'sending')"
+        )
+        remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    def _claim(self, platform, limit):
+        """Mark up to ``limit`` queued flows as sending; committed at once (the crash marker)."""
+        self.env.cr.execute(
+            """
+            UPDATE einvoice_flow SET state = 'sending', attempts = attempts + 1, write_date = now() at time zone 'UTC'
+             WHERE id IN (SELECT id FROM einvoice_flow
+                           WHERE platform_id = %s AND direction = 'out' AND state = 'queued'
+                           ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """,
+            (platform.id, limit),
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        _commit(self.env)
+        return ids
+
+    def _lock_sending(self, platform, claimed):
+        """Lock the flows this batch sends: its own claims or, once the queue is empty, claims
+        left by a dead process.
+
+        A live worker holds the row locks of the flows it sends, so SKIP LOCKED passes them;
+        a killed one released its locks with its connection, so its flows are taken over.
+        """
+        self.env.cr.execute(
+            """
+            SELECT id FROM einvoice_flow
+             WHERE platform_id = %s AND direction = 'out' AND state = 'sending'
+               AND (%s::int[] IS NULL OR id = ANY(%s))
+             ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+            """,
+            (platform.id, claimed or None, claimed or None, len(claimed) or platform.batch_size),
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _send_batch(self, platform):
+        claimed = self._claim(platform, platform.batch_size)
+        flows = self._lock_sending(platform, claimed)
+        if not flows:
+            return 0
+        try:
+            client = platform._clients()[0]
+        except UserError as exc:
+            flows.write({"state": "error", "error": str(exc)})
+            _commit(self.env)
+            return 0
+        sent = 0
+        claimed = set(claimed)
+        for index, flow in enumerate(flows):
+            # Sent before, or left by a dead process: the platform may have it already.
+            maybe_sent = flow.attempts > 1 or flow.id not in claimed
+            try:
+                if not maybe_sent:
+                    flow._refresh_recipient()  # kept even when the invoice then stays here
+                with self.env.cr.savepoint():
+                    flow._send(client, maybe_sent)
+                    sent += 1
+            except TransportError as exc:
+                if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 408, 429):
+                    flow.write({"state": "error", "error": _("The platform refused the flow: %s", exc)})
+                    continue
+                # The platform is unreachable or overloaded: the rest waits for the next run.
+                _logger.warning("Platform %s unavailable, sending stopped: %s", platform.name, exc)
+                flows[index:].filtered(lambda f: f.state == "sending").write({"state": "queued", "error": str(exc)})
+                break
+            except InvalidEinvoiceError as exc:
+                exc.keep_findings()  # what the user needs to fix it
+                flow.write({"state": "error", "error": str(exc)})
+            except (UserError, EInvoiceError) as exc:
+                flow.write({"state": "error", "error": str(exc)})
+        # One commit for the batch: what the platform accepted is recorded before the next batch.
+        _commit(self.env)
+        return sent
+
+    def _send(self, client, maybe_sent):
+        """Send this flow (whose row this transaction holds); idempotent through its tracking id."""
+        self.ensure_one()
+        answer = None
+        if maybe_sent:
+            found = client.search({"trackingId": self.tracking_id}).get("results") or []
+            answer = found[0] if found else None
+        if answer is None:
+            self._check_recipient()
+            content, name = self._file()
+            info = {
+                "trackingId": self.tracking_id,
+                "name": name,
+                "flowSyntax": self.syntax,
+                "processingRule": "B2B",
+            }
+            if self.syntax != "CDAR":
+                info["flowProfile"] = self._profile()
+            answer = client.submit(content, name, info)
+        self.write(
+            {
+                "state": "sent",
+                "platform_flow_id": answer.get("flowId"),
+                "submitted_at": answer.get("submittedAt"),
+                "updated_at": answer.get("updatedAt") or answer.get("submittedAt"),
+            }
+        )
+        if self.flow_type in INVOICE_TYPES and self.move_id:
+            try:
+                with self.env.cr.savepoint():
+                    self.move_id._einvoice_apply_event(
+                        "200", "issuer_platform", source="platform", external_id=f"{answer.get('flowId')}:200"
+                    )
+            except UserError as exc:
+                # The platform has the flow: that must stay recorded whatever the lifecycle says.
+                self.error = _("Sent, but the status 200 was not recorded: %s", exc)
+
+    def _refresh_recipient(self):
+        """Before an invoice leaves, a directory answer older than a week is asked again."""
+        if self.flow_type not in INVOICE_TYPES or not self.move_id or not self.platform_id.directory_url:
+            return
+        partner = self.move_id.partner_id.commercial_partner_id
+        if not partner._einvoice_directory_fresh():
+            partner._einvoice_directory_lookup(self.platform_id)
+
+    def _check_recipient(self):
+        """An invoice leaves only when the directory does not say its buyer cannot receive it."""
+        if self.flow_type not in INVOICE_TYPES or not self.move_id:
+            return
+        partner = self.move_id.partner_id.commercial_partner_id
+        if not partner._einvoice_may_receive():
+            raise UserError(
+                _(
+                    "%(partner)s cannot receive e-invoices yet (directory: %(state)s). Send this invoice by "
+                    "another means, or retry once the directory lists its platform.",
+                    partner=partner.display_name,
+                    state=dict(partner._fields["einvoice_directory_state"].selection)[partner.einvoice_directory_state],
+                )
+            )
+
+    def _profile(self):
+        if self.move_id and self.move_id._l10n_fr_einvoice_format_of()[1] == Profile.EXTENDED_CTC_FR:
+            return "Extended-CTC-FR"
+        return "CIUS"
+
+    def _file(self):
+        """The file to send: the status message as it is, or the invoice built and validated now."""
+        if self.attachment_id:
+            return self.attachment_id.raw, self.attachment_id.name
+        move = self.move_id
+        if not move:
+            raise UserError(_("Flow %s has neither a file nor an invoice to build it from.", self.name))
+        target = self.syntax and {v: k for k, v in TARGET_SYNTAX.items()}.get(self.syntax)
+        xml = move._l10n_fr_einvoice_xml_to_send(target=target)
+        content, name = xml, f"{move.name.replace('/', '_')}.xml"
+        if target == "facturx":
+            content, name = self._facturx_pdf(move, xml), f"{move.name.replace('/', '_')}.pdf"
+        self.attachment_id = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "raw": content,
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "mimetype": "application/pdf" if target == "facturx" else "application/xml",
+                }
+            )
+        )
+        return content, name
+
+    def _facturx_pdf(self, move, xml):
+        pdf = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("account.account_invoices", move.ids)[0]
+        )
+        return embed_xml(pdf, xml, move._l10n_fr_einvoice_format_of()[1])
+
+    # --- acknowledgements and incoming flows --------------------------------------------------
+
+    @api.model
+    def _cron_receive_flows(self):
+        """Read the platform's answers on sent flows, then save and process incoming flows.
+
+        The cursor of each direction moves on only after the flows up to it are committed:
+        a flow is acknowledged (never asked for again) once it is saved.
+        """
+        flows = self.sudo()
+        for platform in flows.env["einvoice.platform"].search([]):
+            try:
+                client = platform._clients()[0]
+                flows._read_acknowledgements(platform, client)
+                flows._receive(platform, client)
+            except (TransportError, UserError) as exc:
+                _logger.warning("Platform %s: receiving stopped: %s", platform.name, exc)
+
+    def _read_acknowledgements(self, platform, client):
+        where = {"flowDirection": ["Out"]}
+        if platform.out_cursor:
+            where["updatedAfter"] = platform.out_cursor
+        for count, remote in enumerate(client.search_all(where), start=1):
+            flow = self.search(
+                [("platform_id", "=", platform.id), ("platform_flow_id", "=", remote["flowId"])], limit=1
+            ) or self.search([("tracking_id", "=", remote.get("trackingId") or "-")], limit=1)
+            if flow:
+                with self.env.cr.savepoint():
+                    flow._apply_acknowledgement(remote)
+            platform.out_cursor = remote["updatedAt"]
+            if count % 100 == 0:
+                _commit(self.env)  # answers read are kept; re-reading the rest is harmless
+        _commit(self.env)
+
+    def _apply_acknowledgement(self, remote):
+        self.ensure_one()
+        ack = remote.get("acknowledgement") or {}
+        status = ack.get("status")
+        values = {"updated_at": remote.get("updatedAt"), "platform_flow_id": remote["flowId"]}
+        if status == "Ok" and self.state in ("sent", "sending", "queued"):
+            values["state"] = "accepted"
+        elif status == "Error" and self.state != "rejected":
+            details = ack.get("details") or [{}]
+            values["state"] = "rejected"
+            values["error"] = "\n".join(
+                f"{d.get('reasonCode', '')} {d.get('item', '')}: {d.get('reasonMessage', '')}" for d in details
+            )
+            if self.flow_type in INVOICE_TYPES and self.move_id:
+                code = details[0].get("reasonCode")
+                self.move_id._einvoice_apply_event(
+                    "213",
+                    "issuer_platform",
+                    source="platform",
+                    reason_code=code if code in STATUSES["213"].reasons else "REJ_SEMAN",
+                    reason=(details[0].get("reasonMessage") or "")[:250] or None,
+                    external_id=f"{remote['flowId']}:213",
+                )
+        self.write(values)
+
+    def _receive(self, platform, client):
+        where = {"flowDirection": ["In"]}
+        if platform.in_cursor:
+            where["updatedAfter"] = platform.in_cursor
+        for remote in client.search_all(where):
+            known = self.search_count([("platform_id", "=", platform.id), ("platform_flow_id", "=", remote["flowId"])])
+            if not known:
+                try:
+                    content = client.download(remote["flowId"], max_bytes=MAX_INCOMING_SIZE)
+                except ResponseTooLarge:
+                    content = None
+                flow = self._save_incoming(platform, remote, content)
+                _commit(self.env)  # saved: from here on the flow cannot be lost
+                flow._process_incoming()
+            platform.in_cursor = remote["updatedAt"]
+            _commit(self.env)  # the cursor moves past a flow only once it is saved
+
+    def _save_incoming(self, platform, remote, content):
+        flow_type = remote.get("flowType")
+        flow = self.create(
+            {
+                "name": remote.get("name") or remote["flowId"],
+                "platform_id": platform.id,
+                "direction": "in",
+                "flow_type": flow_type if flow_type in dict(FLOW_TYPES) else "SupplierInvoice",
+                "syntax": remote.get("flowSyntax") if remote.get("flowSyntax") in dict(SYNTAXES) else False,
+                "platform_flow_id": remote["flowId"],
+                "submitted_at": remote.get("submittedAt"),
+                "updated_at": remote.get("updatedAt"),
+                "state": "received",
+            }
+        )
+        if flow_type not in dict(FLOW_TYPES):
+            flow.write({"state": "error", "error": _("Flow type %s is not handled here.", flow_type)})
+        if content is None:
+            flow.write({"state": "error", "error": _("The file is larger than 30 MB: it was not downloaded.")})
+            return flow
+        flow.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": flow.name,
+                "raw": content,
+                "res_model": self._name,
+                "res_id": flow.id,
+                "mimetype": "application/pdf" if content[:5] == b"%PDF-" else "application/xml",
+            }
+        )
+        return flow
+
+    def _process_incoming(self):
+        """Turn a saved incoming flow into a draft bill or a lifecycle status; errors stay on the flow."""
+        self.ensure_one()
+        if self.state not in ("received", "error") or not self.attachment_id:
+            return
+        try:
+            with self.env.cr.savepoint():
+                if self.flow_type in ("CustomerInvoiceLC", "SupplierInvoiceLC"):
+                    event = (
+                        self.env["account.move"]
+                        .with_company(self.company_id)
+                        ._einvoice_apply_cdar(self.attachment_id.raw, source="platform", company=self.company_id)
+                    )
+                    self.write({"state": "done", "event_id": event.id, "move_id": event.move_id.id})
+                else:
+                    move = self._import_bill()
+                    self.write({"state": "done", "move_id": move.id})
+        except (UserError, EInvoiceError) as exc:
+            self.write({"state": "error", "error": str(exc)})
+        _commit(self.env)
+
+    def _import_bill(self):
+        company = self.company_id
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "purchase")], limit=1
+        )
+        if not journal:
+            raise UserError(_("%s has no purchase journal to receive bills in.", company.name))
+        attachment = self.env["ir.attachment"].create({"name": self.attachment_id.name, "raw": self.attachment_id.raw})
+        moves = (
+            journal.with_company(company)
+            .with_context(default_move_type="in_invoice", allowed_company_ids=company.ids)
+            ._create_document_from_attachment(attachment.ids)
+        )
+        if not moves or not moves[:1].l10n_fr_imported_syntax:
+            # Odoo makes an empty bill of any file; a platform flow that is no e-invoice is an error.
+            raise UserError(_("%s is not an e-invoice in CII, UBL or Factur-X: nothing was imported.", self.name))
+        return moves[:1]

@@ -1,0 +1,219 @@
+import hashlib
+import logging
+import threading
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
+from einvoice.errors import TransportError
+from einvoice.platform import BearerToken, ClientCredentials, DirectoryClient, FlowClient
+
+_logger = logging.getLogger(__name__)
+
+#: API clients by (database, platform id): their OAuth2 token is cached across cron runs and
+#: requests. A digest of the settings goes with them, so a changed setting builds new clients.
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+class EinvoicePlatform(models.Model):
+    _name = "einvoice.platform"
+    _description = "Approved e-invoicing platform"
+    _order = "company_id, sequence, id"
+
+    name = fields.Char(required=True, help="The platform's name, e.g. the approved platform's trade name.")
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
+    environment = fields.Selection(
+        [("sandbox", "Sandbox (tests)"), ("production", "Production")], required=True, default="sandbox"
+    )
+    flow_url = fields.Char(
+        "Flow Service URL", required=True, help="Base URL of the Flow Service, without /v1 (e.g. https://api.pa.fr)."
+    )
+    directory_url = fields.Char(
+        "Directory Service URL", help="Base URL of the Directory Service, without /v1. Empty: no directory look-ups."
+    )
+    auth_method = fields.Selection(
+        [("oauth2", "OAuth2 client credentials"), ("token", "Access token given by the platform")],
+        required=True,
+        default="oauth2",
+    )
+    token_url = fields.Char("Token URL", help="OAuth2 token endpoint of the platform.")
+    client_id = fields.Char("Client ID", groups="base.group_system")
+    client_secret = fields.Char("Client secret", groups="base.group_system")
+    access_token = fields.Char("Access token", groups="base.group_system")
+    scope = fields.Char(help="OAuth2 scope, when the platform asks for one.")
+    timeout = fields.Integer("Timeout (s)", default=30, help="Seconds to wait for an answer before retrying.")
+    batch_size = fields.Integer(default=50, help="Flows sent per batch; each batch is committed on its own.")
+    default_syntax = fields.Selection(
+        [("cii", "CII (UN/CEFACT)"), ("ubl", "UBL"), ("facturx", "Factur-X (PDF/A-3)")],
+        default="cii",
+        required=True,
+        help="Syntax of the invoices sent, unless the customer's e-invoicing format says otherwise.",
+    )
+    webhook_id = fields.Char("Webhook", readonly=True, copy=False)
+    webhook_signing_key = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    webhook_url = fields.Char(compute="_compute_webhook_url", help="Where the platform announces new flows.")
+    in_cursor = fields.Char(
+        "Received up to",
+        readonly=True,
+        copy=False,
+        help="updatedAt of the last incoming flow saved (platform's clock).",
+    )
+    out_cursor = fields.Char(
+        "Acknowledged up to",
+        readonly=True,
+        copy=False,
+        help="updatedAt of the last outgoing flow whose answer was read.",
+    )
+    connection_state = fields.Selection(
+        [("unknown", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
+        default="unknown",
+        readonly=True,
+        copy=False,
+    )
+    connection_message = fields.Char(readonly=True, copy=False)
+    flow_count = fields.Integer(compute="_compute_flow_count")
+
+    @api.constrains("active", "company_id")
+    def _check_one_per_company(self):
+        for platform in self.filtered("active"):
+            others = self.search_count(
+                [("company_id", "=", platform.company_id.id), ("active", "=", True), ("id", "!=", platform.id)]
+            )
+            if others:
+                raise ValidationError(
+                    _("%(company)s already has an active platform: archive it first.", company=platform.company_id.name)
+                )
+
+    @api.constrains("flow_url", "directory_url", "token_url")
+    def _check_urls(self):
+        for platform in self:
+            for field in ("flow_url", "directory_url", "token_url"):
+                value = platform[field]
+                if value and not value.startswith(("https://", "http://")):
+                    raise ValidationError(
+                        _(
+                            "%(field)s must be an http(s) URL.",
+                            field=platform._fields[field].get_description(self.env)["string"],
+                        )
+                    )
+                if value and platform.environment == "production" and not value.startswith("https://"):
+                    raise ValidationError(
+                        _(
+                            "%(field)s: production platforms are reached over HTTPS only.",
+                            field=platform._fields[field].get_description(self.env)["string"],
+                        )
+                    )
+
+    @api.constrains("batch_size", "timeout")
+    def _check_sizes(self):
+        for platform in self:
+            if platform.batch_size < 1 or platform.timeout < 1:
+                raise ValidationError(_("Batch size and timeout must be positive."))
+
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for platform in self:
+            platform.webhook_url = f"{base}/einvoice/platform/{platform.id}/webhook" if platform.id else False
+
+    def _compute_flow_count(self):
+        counts = dict(
+            self.env["einvoice.flow"]._read_group([("platform_id", "in", self.ids)], ["platform_id"], ["__count"])
+        )
+        for platform in self:
+            platform.flow_count = counts.get(platform, 0)
+
+    @api.model
+    def _for_company(self, company):
+        return self.search([("company_id", "=", company.id)], limit=1)
+
+    # --- clients ---------------------------------------------------------------------------
+
+    def _clients(self):
+        """(FlowClient, DirectoryClient or None), kept per process so the token is reused."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id)
+        secrets = self.sudo()
+        stamp = hashlib.sha256(
+            repr(
+                [
+                    secrets[name]
+                    for name in (
+                        "flow_url",
+                        "directory_url",
+                        "auth_method",
+                        "token_url",
+                        "client_id",
+                        "client_secret",
+                        "access_token",
+                        "scope",
+                        "timeout",
+                    )
+                ]
+            ).encode()
+        ).hexdigest()
+        with _CLIENTS_LOCK:
+            cached = _CLIENTS.get(key)
+            if cached and cached[0] == stamp:
+                return cached[1], cached[2]
+        if self.auth_method == "oauth2":
+            if not (self.token_url and secrets.client_id and secrets.client_secret):
+                raise UserError(
+                    _("%(platform)s: the token URL, client ID and client secret are required.", platform=self.name)
+                )
+            auth = ClientCredentials(self.token_url, secrets.client_id, secrets.client_secret, scope=self.scope or None)
+        else:
+            if not secrets.access_token:
+                raise UserError(_("%(platform)s: the access token is required.", platform=self.name))
+            auth = BearerToken(secrets.access_token)
+        flows = FlowClient(self.flow_url, auth, timeout=self.timeout)
+        directory = DirectoryClient(self.directory_url, auth, timeout=self.timeout) if self.directory_url else None
+        with _CLIENTS_LOCK:
+            _CLIENTS[key] = (stamp, flows, directory)
+        return flows, directory
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    def action_test_connection(self):
+        """Health check, then an authenticated search: both the service and the credentials are tried."""
+        self.ensure_one()
+        try:
+            flows, directory = self._clients()
+            flows.healthcheck()
+            flows.search({"flowDirection": ["In"]}, limit=1)
+            if directory:
+                directory.healthcheck()
+        except TransportError as exc:
+            self.write({"connection_state": "failed", "connection_message": str(exc)[:500]})
+            return notification(_("Connection failed: %s", exc), "danger")
+        self.write({"connection_state": "ok", "connection_message": _("Connected on %s", fields.Datetime.now())})
+        return notification(_("Connected to %s.", self.name), "success")
+
+    def action_subscribe_webhook(self):
+        """Ask the platform to announce incoming flows on this database's webhook URL."""
+        self.ensure_one()
+        flows, _directory = self._clients()
+        try:
+            if self.webhook_id:
+                flows.unsubscribe(self.webhook_id)
+        except TransportError as exc:
+            if exc.status != 404:
+                raise UserError(_("The previous webhook could not be removed: %s", exc)) from exc
+        try:
+            answer = flows.subscribe({"callbackUrl": self.webhook_url, "flowDirection": "In"})
+        except TransportError as exc:
+            raise UserError(_("The platform refused the webhook: %s", exc)) from exc
+        self.sudo().write({"webhook_id": answer.get("webhookId"), "webhook_signing_key": answer.get("signingKey")})
+        return notification(_("Incoming flows will be announced to %s.", self.webhook_url), "success")
+
+    def action_view_flows(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("pa_connector.action_einvoice_flow")
+        action["domain"] = [("platform_id", "=", self.id)]
+        return action

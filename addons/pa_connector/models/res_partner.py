@@ -1,0 +1,162 @@
+import datetime
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.l10n_fr_einvoice.notification import notification
+
+from einvoice.errors import TransportError
+from einvoice.platform.directory import best_line
+
+from .einvoice_flow import _commit
+
+_logger = logging.getLogger(__name__)
+
+DIRECTORY_STATES = [
+    ("unknown", "Not checked"),
+    ("enabled", "Receives e-invoices"),
+    ("upcoming", "Will receive soon"),
+    ("disabled", "Cannot receive yet"),
+    ("absent", "Not in the directory"),
+]
+#: A directory answer older than this is checked again before an invoice is sent.
+DIRECTORY_FRESHNESS = datetime.timedelta(days=7)
+DIRECTORY_BATCH = 200
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    einvoice_directory_state = fields.Selection(
+        DIRECTORY_STATES,
+        string="Directory",
+        default="unknown",
+        copy=False,
+        help="What the e-invoicing directory says of this company's electronic address.",
+    )
+    einvoice_directory_checked_on = fields.Datetime("Directory checked on", copy=False, readonly=True)
+    einvoice_directory_platform = fields.Char(
+        "Receiving platform type", copy=False, readonly=True, help="WK: an approved platform; DFH: the public portal."
+    )
+    einvoice_public_entity = fields.Boolean(
+        "Public entity",
+        copy=False,
+        help="The directory lists this company as a public structure (invoiced via Chorus Pro).",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if partners.filtered(lambda p: p.is_company and p.l10n_fr_siren):
+            # Looked up by the directory cron, not here: an import of 5,000 partners must not wait on HTTP.
+            cron = self.env.ref("pa_connector.cron_directory_refresh", raise_if_not_found=False)
+            if (
+                cron
+                and cron.sudo().active
+                and self.env["einvoice.platform"].sudo().search_count([("directory_url", "!=", False)])
+            ):
+                cron._trigger()
+        return partners
+
+    def _einvoice_may_receive(self):
+        """Whether invoices to this partner go through the platform (not known to be unreachable)."""
+        self.ensure_one()
+        return bool(self.l10n_fr_siren) and self.einvoice_directory_state not in ("disabled", "absent")
+
+    def _einvoice_directory_platform(self, company=None):
+        Platform = self.env["einvoice.platform"].sudo()
+        domain = [("directory_url", "!=", False)]
+        platform = Platform.search([*domain, ("company_id", "=", (company or self.env.company).id)], limit=1)
+        return platform or Platform.search(domain, limit=1)
+
+    def _einvoice_directory_lookup(self, platform):
+        """Ask the directory for this partner's line; writes and returns the new state."""
+        self.ensure_one()
+        directory = platform._clients()[1]
+        partner = self.commercial_partner_id
+        siren, siret = partner.l10n_fr_siren, partner.siret or None
+        if not siren:
+            raise UserError(_("%s has no SIREN: it cannot be looked up in the directory.", partner.display_name))
+        lines = directory.lines_of(siren)
+        line = best_line(lines, siret=siret, routing_code=partner.l10n_fr_routing_code or None)
+        values = {"einvoice_directory_checked_on": fields.Datetime.now()}
+        if line is None:
+            values["einvoice_directory_state"] = "absent"
+        else:
+            status = line.get("directoryLineStatus")
+            values["einvoice_directory_state"] = {"Enabled": "enabled", "Upcoming": "upcoming"}.get(status, "disabled")
+            values["einvoice_directory_platform"] = line.get("platformType") or False
+            values["l10n_fr_electronic_address"] = line["addressingIdentifier"]
+            if line.get("routingIdentifier"):
+                values["l10n_fr_routing_code"] = line["routingIdentifier"]
+            unit = line.get("legalUnit") or {}
+            if unit.get("entityType"):
+                values["einvoice_public_entity"] = unit["entityType"] == "Public"
+        partner.write(values)
+        return values["einvoice_directory_state"]
+
+    def _einvoice_directory_fresh(self):
+        checked = self.commercial_partner_id.einvoice_directory_checked_on
+        return bool(checked) and fields.Datetime.now() - checked < DIRECTORY_FRESHNESS
+
+    def action_einvoice_directory_check(self):
+        """The "Check in directory" button."""
+        self.ensure_one()
+        platform = self._einvoice_directory_platform()
+        if not platform:
+            raise UserError(_("No approved platform with a directory is configured (Accounting > Configuration)."))
+        try:
+            state = self._einvoice_directory_lookup(platform)
+        except TransportError as exc:
+            raise UserError(_("The directory could not be reached: %s", exc)) from exc
+        partner = self.commercial_partner_id
+        if state == "enabled":
+            message, kind = (
+                _(
+                    "%(partner)s receives e-invoices at %(address)s.",
+                    partner=partner.name,
+                    address=partner.l10n_fr_electronic_address,
+                ),
+                "success",
+            )
+        else:
+            message, kind = (
+                _(
+                    "%(partner)s cannot receive e-invoices yet (%(state)s): "
+                    "invoices to it are not sent through the platform.",
+                    partner=partner.name,
+                    state=dict(DIRECTORY_STATES)[state],
+                ),
+                "warning",
+            )
+        return notification(message, kind)
+
+    @api.model
+    def _cron_einvoice_directory_refresh(self):
+        """Look up never-checked partners and refresh customers checked over a day ago, by batches."""
+        platform = self._einvoice_directory_platform()
+        if not platform:
+            return
+        cutoff = fields.Datetime.now() - datetime.timedelta(days=1)
+        domain = [
+            ("is_company", "=", True),
+            ("l10n_fr_siren", "!=", False),
+            "|",
+            ("einvoice_directory_checked_on", "=", False),
+            "&",
+            ("customer_rank", ">", 0),
+            ("einvoice_directory_checked_on", "<", cutoff),
+        ]
+        partners = self.search(domain, order="einvoice_directory_checked_on asc nulls first, id", limit=DIRECTORY_BATCH)
+        done = 0
+        for partner in partners:
+            try:
+                partner._einvoice_directory_lookup(platform)
+                done += 1
+            except TransportError as exc:
+                _logger.warning("Directory refresh stopped: %s", exc)
+                break
+        _commit(self.env)  # a batch of answers is kept even if the next batch fails
+        remaining = self.search_count(domain) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
