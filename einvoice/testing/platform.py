@@ -34,8 +34,12 @@ def _now():
 
 
 class PlatformSimulator(SimulatedService):
-    def __init__(self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0):
-        super().__init__(slow_seconds=slow_seconds)
+    state_attributes = ("flows", "directory", "legal_units", "facilities", "routing_codes", "webhooks", "_tokens")
+
+    def __init__(
+        self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0, listen=True
+    ):
+        super().__init__(slow_seconds=slow_seconds, listen=listen)
         self.submit_delay = submit_delay  # seconds each submission takes after it is stored (crash tests)
         self.client_id = client_id
         self.client_secret = client_secret

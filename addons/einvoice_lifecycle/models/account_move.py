@@ -35,6 +35,13 @@ class AccountMove(models.Model):
         help="The last lifecycle status of the e-invoice (French reform, Flux 6).",
     )
     einvoice_event_ids = fields.One2many("einvoice_lifecycle.event", "move_id", string="Lifecycle", copy=False)
+    einvoice_sandbox = fields.Boolean(
+        string="Sandbox",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Sent or received through a sandbox that Odoo serves itself: no real flow, nothing declared.",
+    )
 
     @api.depends("einvoice_event_ids.status")
     def _compute_einvoice_status(self):
