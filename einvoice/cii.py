@@ -583,7 +583,8 @@ def _read_line(node):
         base_quantity=base_node.decimal() if base_node is not None else None,
         base_quantity_unit=base_node.attr(".", "unitCode") if base_node is not None else None,
     )
-    settlement = node.one("SpecifiedLineTradeSettlement")
+    # A line without its settlement breaks the XSD (which says so); read it as a line without amounts.
+    settlement = node.one("SpecifiedLineTradeSettlement") or type(node)(etree.Element("missing"))
     quantity = node.one("SpecifiedLineTradeDelivery/BilledQuantity")
     line = Line(
         id=node.text("AssociatedDocumentLineDocument/LineID"),

@@ -5,6 +5,7 @@ EN16931 (BR-DEC-*) limits document amounts to 2 decimals. The French rules
 quantities and 6 for unit prices, 19 digits in all.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import ModelError
@@ -15,6 +16,7 @@ UNIT_PRICE_DECIMALS = 6
 RATE_DECIMALS = 2
 MAX_DIGITS = 19
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _EXPONENTS = {n: Decimal(1).scaleb(-n) for n in range(8)}
 
 
@@ -24,12 +26,22 @@ def to_decimal(value, term=""):
     Floats are refused on purpose: their binary rounding is what
     produces BR-CO-10 mismatches.
     """
-    if value is None or isinstance(value, Decimal):
+    if value is None:
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ModelError(f"{term or 'value'}: {value!r} is not a finite number")
         return value
     if isinstance(value, float):
         raise ModelError(f"{term or 'value'}: use Decimal or str, not float ({value!r})")
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ModelError(f"{term or 'value'}: {value!r} is not a number")
+    text = str(value).strip()
+    # Plain decimal notation only: Decimal() would also take "NaN", "1E+999999999" or "1_000".
+    if len(text) > 2 * MAX_DIGITS or not _PLAIN_DECIMAL.fullmatch(text):
+        raise ModelError(f"{term or 'value'}: {value!r} is not a number")
     try:
-        return Decimal(str(value).strip())
+        return Decimal(text)
     except InvalidOperation as exc:
         raise ModelError(f"{term or 'value'}: {value!r} is not a number") from exc
 

@@ -22,6 +22,7 @@ is read from the machine.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -42,7 +43,7 @@ from pypdf.generic import (
 )
 
 from . import __version__
-from .errors import ModelError, ParseError
+from .errors import EInvoiceError, ModelError, ParseError
 from .profiles import FACTURX_CONFORMANCE_LEVEL, Profile
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -67,6 +68,26 @@ def is_pdf(data):
     return bytes(data[:1024]).lstrip().startswith(b"%PDF-")
 
 
+#: What pypdf and a malformed object graph raise while a PDF is read (pypdf parses lazily, so
+#: any access may fail): a wrong type where a dictionary is expected, a dangling reference,
+#: a stream that does not decode, a decompression limit, a graph too deep.
+_MALFORMED = (PyPdfError, DependencyError, KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError)
+#: A name tree of more nodes than this is not an invoice's attachment list.
+MAX_NAME_TREE_NODES = 1000
+#: An embedded invoice XML over this size is refused (the XML limit of the engine).
+MAX_EMBEDDED_BYTES = 50 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _malformed_is_parse_error(source):
+    try:
+        yield
+    except EInvoiceError:
+        raise
+    except _MALFORMED as exc:
+        raise ParseError(f"{source}: malformed PDF ({type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
 def _read(pdf, source="PDF"):
     if len(pdf) > MAX_PDF_BYTES:
         raise ParseError(f"{source}: {len(pdf)} bytes is over the {MAX_PDF_BYTES} bytes limit for a PDF")
@@ -76,69 +97,105 @@ def _read(pdf, source="PDF"):
         reader = PdfReader(io.BytesIO(pdf), strict=False)
         if reader.is_encrypted:
             raise ParseError(f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)")
-        _ = reader.trailer["/Root"]
+        if not isinstance(reader.trailer["/Root"].get_object(), DictionaryObject):
+            raise ParseError(f"{source}: the PDF has no document catalog")
         _ = len(reader.pages)
-    except (PyPdfError, DependencyError, KeyError, ValueError) as exc:
+    except ParseError:
+        raise
+    except _MALFORMED as exc:
         # Without a crypto provider pypdf cannot even open an AES-encrypted file.
         if b"/Encrypt" in pdf:
             raise ParseError(
                 f"{source}: the PDF is encrypted; an e-invoice PDF must not be (PDF/A forbids it)"
             ) from exc
-        raise ParseError(f"{source}: unreadable PDF ({exc})") from exc
+        raise ParseError(f"{source}: unreadable PDF ({type(exc).__name__}: {str(exc)[:200]})") from exc
     return reader
 
 
 # --- extraction -----------------------------------------------------------------
 
 
+def _resolve(obj, kind):
+    """``obj`` dereferenced when it is a ``kind`` (DictionaryObject, ArrayObject...), else None."""
+    if obj is None:
+        return None
+    obj = obj.get_object()
+    return obj if isinstance(obj, kind) else None
+
+
+def _spec_name(spec):
+    return str(spec.get("/UF") or spec.get("/F") or "")
+
+
 def _filespecs(reader):
     """Yield (name, filespec dict) of every embedded file: Names tree, /AF, page annotations."""
-    root = reader.trailer["/Root"]
-    names = root.get("/Names")
-    names = names.get_object() if names is not None else None
-    if names is not None and "/EmbeddedFiles" in names:
-        yield from _name_tree(names["/EmbeddedFiles"].get_object())
-    for spec in root.get("/AF", ArrayObject()) or ():
-        spec = spec.get_object()
-        yield str(spec.get("/UF") or spec.get("/F") or ""), spec
+    root = reader.trailer["/Root"].get_object()
+    names = _resolve(root.get("/Names"), DictionaryObject)
+    if names is not None:
+        tree = _resolve(names.get("/EmbeddedFiles"), DictionaryObject)
+        if tree is not None:
+            yield from _name_tree(tree)
+    for spec in _resolve(root.get("/AF"), ArrayObject) or ():
+        spec = _resolve(spec, DictionaryObject)
+        if spec is not None:
+            yield _spec_name(spec), spec
     for page in reader.pages:
-        for annot in page.get("/Annots", ArrayObject()) or ():
-            annot = annot.get_object()
-            if annot.get("/Subtype") == "/FileAttachment" and "/FS" in annot:
-                spec = annot["/FS"].get_object()
-                yield str(spec.get("/UF") or spec.get("/F") or ""), spec
+        for annot in _resolve(page.get("/Annots"), ArrayObject) or ():
+            annot = _resolve(annot, DictionaryObject)
+            if annot is not None and annot.get("/Subtype") == "/FileAttachment":
+                spec = _resolve(annot.get("/FS"), DictionaryObject)
+                if spec is not None:
+                    yield _spec_name(spec), spec
 
 
-def _name_tree(node, depth=0):
-    if depth > 32:
-        return
-    entries = node.get("/Names", ArrayObject())
-    for i in range(0, len(entries) - 1, 2):
-        spec = entries[i + 1].get_object()
-        yield str(entries[i]), spec
-    for kid in node.get("/Kids", ArrayObject()):
-        yield from _name_tree(kid.get_object(), depth + 1)
+def _name_tree(root):
+    """The (name, filespec) leaves of a name tree, each node visited once (a tree may be a
+    cyclic graph in a hostile file: ``/Kids [self self]``) and at most MAX_NAME_TREE_NODES."""
+    pending, visited = [root], set()
+    while pending:
+        node = pending.pop(0)
+        reference = getattr(node, "indirect_reference", None)
+        key = (reference.idnum, reference.generation) if reference is not None else id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        if len(visited) > MAX_NAME_TREE_NODES:
+            raise ParseError(f"PDF: the embedded files tree has over {MAX_NAME_TREE_NODES} nodes")
+        entries = _resolve(node.get("/Names"), ArrayObject) or ArrayObject()
+        for i in range(0, len(entries) - 1, 2):
+            spec = _resolve(entries[i + 1], DictionaryObject)
+            if spec is not None:
+                yield str(entries[i]), spec
+        for kid in _resolve(node.get("/Kids"), ArrayObject) or ():
+            kid = _resolve(kid, DictionaryObject)
+            if kid is not None:
+                pending.append(kid)
 
 
 def _file_bytes(spec):
-    ef = spec.get("/EF")
+    ef = _resolve(spec.get("/EF"), DictionaryObject)
     if ef is None:
         return None
-    ef = ef.get_object()
-    stream = ef.get("/UF") or ef.get("/F")
-    return stream.get_object().get_data() if stream is not None else None
+    stream = _resolve(ef.get("/UF") or ef.get("/F"), StreamObject)
+    if stream is None:
+        return None
+    data = stream.get_data()
+    if len(data) > MAX_EMBEDDED_BYTES:
+        raise ParseError(f"PDF: the embedded file is over the {MAX_EMBEDDED_BYTES} bytes limit")
+    return data
 
 
 def extract_xml(pdf):
     """The invoice XML embedded in a Factur-X / ZUGFeRD / XRechnung PDF: ``(filename, bytes)``."""
     reader = _read(pdf)
     seen = []
-    for name, spec in _filespecs(reader):
-        seen.append(name)
-        if name.lower() in INVOICE_XML_NAMES:
-            data = _file_bytes(spec)
-            if data:
-                return name, data
+    with _malformed_is_parse_error("PDF"):
+        for name, spec in _filespecs(reader):
+            seen.append(name)
+            if name.lower() in INVOICE_XML_NAMES:
+                data = _file_bytes(spec)
+                if data:
+                    return name, data
     if seen:
         listed = ", ".join(sorted(set(filter(None, seen))))
         raise ParseError(f"PDF: no invoice XML embedded (expected factur-x.xml); the PDF holds: {listed}")
@@ -379,114 +436,117 @@ def embed_xml(
     if relationship not in RELATIONSHIPS:
         raise ModelError(f"AFRelationship must be one of {', '.join(RELATIONSHIPS)}, not {relationship!r}")
     reader = _read(pdf, "base PDF")
-    if _has_javascript(reader):
-        raise ParseError("base PDF: it contains JavaScript or automatic actions, which PDF/A forbids")
-    missing = unembedded_fonts(reader)
-    if missing and not allow_unembedded_fonts:
-        raise ParseError(
-            f"base PDF: font(s) not embedded: {', '.join(missing)}; PDF/A requires every font to be embedded "
-            "(print the invoice with embedded fonts)"
+    with _malformed_is_parse_error("base PDF"):
+        if _has_javascript(reader):
+            raise ParseError("base PDF: it contains JavaScript or automatic actions, which PDF/A forbids")
+        missing = unembedded_fonts(reader)
+        if missing and not allow_unembedded_fonts:
+            raise ParseError(
+                f"base PDF: font(s) not embedded: {', '.join(missing)}; PDF/A requires every font to be embedded "
+                "(print the invoice with embedded fonts)"
+            )
+        moment = moment or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        info = _metadata_from_xml(xml)
+        info.update(metadata or {})
+        info.setdefault("creator", f"einvoice {__version__}")
+        info.setdefault("producer", f"einvoice {__version__} (pypdf)")
+
+        writer = PdfWriter(clone_from=reader)
+        root = writer.root_object
+        _remove_invoice_xml(writer)
+
+        # The embedded file and its file specification.
+        pdf_date = _pdf_date(moment)
+        stream = DecodedStreamObject()
+        stream.set_data(bytes(xml))
+        stream.update(
+            {
+                NameObject("/Type"): NameObject("/EmbeddedFile"),
+                NameObject("/Subtype"): NameObject("/text/xml"),
+                NameObject("/Params"): DictionaryObject(
+                    {
+                        NameObject("/ModDate"): create_string_object(pdf_date),
+                        NameObject("/CreationDate"): create_string_object(pdf_date),
+                        NameObject("/Size"): NumberObject(len(xml)),
+                        NameObject("/CheckSum"): create_string_object(hashlib.md5(xml, usedforsecurity=False).digest()),
+                    }
+                ),
+            }
         )
-    moment = moment or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    info = _metadata_from_xml(xml)
-    info.update(metadata or {})
-    info.setdefault("creator", f"einvoice {__version__}")
-    info.setdefault("producer", f"einvoice {__version__} (pypdf)")
+        stream_ref = writer._add_object(stream.flate_encode())
+        filespec = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Filespec"),
+                NameObject("/F"): TextStringObject(filename),
+                NameObject("/UF"): TextStringObject(filename),
+                NameObject("/Desc"): TextStringObject("Factur-X invoice"),
+                NameObject("/AFRelationship"): NameObject(f"/{relationship}"),
+                NameObject("/EF"): DictionaryObject({NameObject("/F"): stream_ref, NameObject("/UF"): stream_ref}),
+            }
+        )
+        filespec_ref = writer._add_object(filespec)
 
-    writer = PdfWriter(clone_from=reader)
-    root = writer.root_object
-    _remove_invoice_xml(writer)
+        names = root.get("/Names")
+        if names is None:
+            names = DictionaryObject()
+            root[NameObject("/Names")] = writer._add_object(names)
+        names = names.get_object()
+        tree = names.get("/EmbeddedFiles")
+        if tree is None:
+            tree = DictionaryObject({NameObject("/Names"): ArrayObject()})
+            names[NameObject("/EmbeddedFiles")] = writer._add_object(tree)
+        tree = tree.get_object()
+        entries = list(tree.get("/Names", ArrayObject()))
+        pairs = [(str(entries[i]), entries[i + 1]) for i in range(0, len(entries) - 1, 2)]
+        pairs.append((filename, filespec_ref))
+        pairs.sort(key=lambda pair: pair[0])  # name trees are sorted by key
+        tree[NameObject("/Names")] = ArrayObject(x for name, ref in pairs for x in (TextStringObject(name), ref))
+        af = root.get("/AF")
+        af = af.get_object() if af is not None else ArrayObject()
+        af.append(filespec_ref)
+        root[NameObject("/AF")] = af
 
-    # The embedded file and its file specification.
-    pdf_date = _pdf_date(moment)
-    stream = DecodedStreamObject()
-    stream.set_data(bytes(xml))
-    stream.update(
-        {
-            NameObject("/Type"): NameObject("/EmbeddedFile"),
-            NameObject("/Subtype"): NameObject("/text/xml"),
-            NameObject("/Params"): DictionaryObject(
-                {
-                    NameObject("/ModDate"): create_string_object(pdf_date),
-                    NameObject("/CreationDate"): create_string_object(pdf_date),
-                    NameObject("/Size"): NumberObject(len(xml)),
-                    NameObject("/CheckSum"): create_string_object(hashlib.md5(xml, usedforsecurity=False).digest()),
-                }
-            ),
-        }
-    )
-    stream_ref = writer._add_object(stream.flate_encode())
-    filespec = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Filespec"),
-            NameObject("/F"): TextStringObject(filename),
-            NameObject("/UF"): TextStringObject(filename),
-            NameObject("/Desc"): TextStringObject("Factur-X invoice"),
-            NameObject("/AFRelationship"): NameObject(f"/{relationship}"),
-            NameObject("/EF"): DictionaryObject({NameObject("/F"): stream_ref, NameObject("/UF"): stream_ref}),
-        }
-    )
-    filespec_ref = writer._add_object(filespec)
+        # XMP metadata, uncompressed as PDF/A recommends.
+        metadata_stream = StreamObject()
+        metadata_stream._data = _xmp(profile, info, moment)
+        metadata_stream.update(
+            {NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")}
+        )
+        root[NameObject("/Metadata")] = writer._add_object(metadata_stream)
 
-    names = root.get("/Names")
-    if names is None:
-        names = DictionaryObject()
-        root[NameObject("/Names")] = writer._add_object(names)
-    names = names.get_object()
-    tree = names.get("/EmbeddedFiles")
-    if tree is None:
-        tree = DictionaryObject({NameObject("/Names"): ArrayObject()})
-        names[NameObject("/EmbeddedFiles")] = writer._add_object(tree)
-    tree = tree.get_object()
-    entries = list(tree.get("/Names", ArrayObject()))
-    pairs = [(str(entries[i]), entries[i + 1]) for i in range(0, len(entries) - 1, 2)]
-    pairs.append((filename, filespec_ref))
-    pairs.sort(key=lambda pair: pair[0])  # name trees are sorted by key
-    tree[NameObject("/Names")] = ArrayObject(x for name, ref in pairs for x in (TextStringObject(name), ref))
-    af = root.get("/AF")
-    af = af.get_object() if af is not None else ArrayObject()
-    af.append(filespec_ref)
-    root[NameObject("/AF")] = af
+        # Output intent with an sRGB profile.
+        icc = DecodedStreamObject()
+        icc.set_data(srgb_icc_profile())
+        icc[NameObject("/N")] = NumberObject(3)
+        icc_ref = writer._add_object(icc.flate_encode())
+        intent = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/OutputIntent"),
+                NameObject("/S"): NameObject("/GTS_PDFA1"),
+                NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+                NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+                NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+                NameObject("/DestOutputProfile"): icc_ref,
+            }
+        )
+        root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+        root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
 
-    # XMP metadata, uncompressed as PDF/A recommends.
-    metadata_stream = StreamObject()
-    metadata_stream._data = _xmp(profile, info, moment)
-    metadata_stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
-    root[NameObject("/Metadata")] = writer._add_object(metadata_stream)
-
-    # Output intent with an sRGB profile.
-    icc = DecodedStreamObject()
-    icc.set_data(srgb_icc_profile())
-    icc[NameObject("/N")] = NumberObject(3)
-    icc_ref = writer._add_object(icc.flate_encode())
-    intent = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/OutputIntent"),
-            NameObject("/S"): NameObject("/GTS_PDFA1"),
-            NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
-            NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
-            NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
-            NameObject("/DestOutputProfile"): icc_ref,
-        }
-    )
-    root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
-    root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-
-    # The Info dictionary, in agreement with the XMP.
-    writer.metadata = None
-    writer.add_metadata(
-        {
-            "/Title": info["title"],
-            "/Author": info["author"],
-            "/Subject": info["subject"],
-            "/Creator": info["creator"],
-            "/Producer": info["producer"],
-            "/CreationDate": pdf_date,
-            "/ModDate": pdf_date,
-        }
-    )
-    if writer._ID is None:
-        writer.generate_file_identifiers()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        # The Info dictionary, in agreement with the XMP.
+        writer.metadata = None
+        writer.add_metadata(
+            {
+                "/Title": info["title"],
+                "/Author": info["author"],
+                "/Subject": info["subject"],
+                "/Creator": info["creator"],
+                "/Producer": info["producer"],
+                "/CreationDate": pdf_date,
+                "/ModDate": pdf_date,
+            }
+        )
+        if writer._ID is None:
+            writer.generate_file_identifiers()
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
