@@ -31,7 +31,7 @@ import time
 import requests
 
 from ..errors import TransportError
-from ..platform.http import RETRIED_STATUSES, ApiClient, ClientCredentials
+from ..platform.http import RETRIED_STATUSES, ApiClient, ClientCredentials, remote_text
 from . import codes
 
 _logger = logging.getLogger(__name__)
@@ -279,11 +279,15 @@ def check_flow_size(content, filename="flow"):
 def _int(value):
     try:
         return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 # --- the client ------------------------------------------------------------------------------
+
+
+#: Pages of one search followed at most, whatever the number of pages Chorus Pro announces.
+MAX_PAGES = 500
 
 
 class ChorusProClient(ApiClient):
@@ -355,6 +359,10 @@ class ChorusProClient(ApiClient):
                 raise ChorusProError(f"{path}: HTTP {response.status_code}", status=response.status_code, advice=advice)
             raise ChorusProError(f"{path}: Chorus Pro's answer is not JSON", status=response.status_code)
         code, libelle = answer.get("codeRetour"), answer.get("libelle")
+        # Chorus Pro's texts go into messages, the chatter and logs: one short line each.
+        libelle = remote_text(libelle) if libelle is not None else None
+        if code is not None and not isinstance(code, int):
+            code = remote_text(code, 50)
         if response.status_code >= 400 or (code not in (None, 0, "0")):
             advice = codes.explain(code, libelle)
             if advice is None and response.status_code == 403:
@@ -381,10 +389,16 @@ class ChorusProClient(ApiClient):
                 "nbResultatsParPage": size,
             }
             answer = self.call(route, body)
-            items.extend(answer.get(list_key) or [])
-            pages = _int((answer.get("parametresRetour") or {}).get("pages")) or 1
+            found = answer.get(list_key) or []
+            if not isinstance(found, list):
+                raise ChorusProError(f"{route}: {list_key} is not a list", status=200)
+            items.extend(found)
+            parameters = answer.get("parametresRetour")
+            pages = _int(parameters.get("pages") if isinstance(parameters, dict) else None) or 1
             if page >= pages:
                 return items
+            if page >= MAX_PAGES:
+                raise ChorusProError(f"{route}: more than {MAX_PAGES} pages of results; narrow the search", status=200)
             page += 1
 
     # --- deposits ------------------------------------------------------------------------------

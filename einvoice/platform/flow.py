@@ -7,7 +7,10 @@ import json
 import time
 
 from ..errors import TransportError
-from .http import RETRIED_STATUSES, ApiClient, ResponseTooLarge
+from .http import RETRIED_STATUSES, ApiClient, read_capped
+
+#: Pages of one search followed at most (a day of a large company at 100 flows per page).
+MAX_PAGES = 2000
 
 
 class FlowClient(ApiClient):
@@ -62,31 +65,37 @@ class FlowClient(ApiClient):
         With ``max_bytes``, a bigger file is refused while it arrives (:class:`ResponseTooLarge`),
         never held whole in memory.
         """
-        response = self.request("GET", f"/v1/flows/{flow_id}", params={"docType": doc_type}, stream=True)
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise ResponseTooLarge(f"flow {flow_id} is larger than {max_bytes} bytes", status=200)
-                chunks.append(chunk)
-        finally:
-            response.close()
-        return b"".join(chunks)
+        what = f"flow {flow_id}"
+        with self.watch(what):
+            response = self.request("GET", f"/v1/flows/{flow_id}", params={"docType": doc_type}, stream=True)
+            return read_capped(response, max_bytes, what)
 
     def metadata(self, flow_id):
         """GET /v1/flows/{flowId} (docType Metadata): the Flow object, with its acknowledgement."""
         return self.request_json("GET", f"/v1/flows/{flow_id}")
 
-    def search_all(self, filters, limit=100):
-        """Every flow matching ``filters``, following the cursor from page to page."""
-        cursor = None
-        while True:
+    def search_all(self, filters, limit=100, max_pages=MAX_PAGES):
+        """Every flow matching ``filters``, following the cursor from page to page.
+
+        At most ``max_pages`` pages, and never the same cursor twice: a platform whose cursor
+        goes round in circles gets a TransportError instead of an endless loop.
+        """
+        cursor, seen = None, set()
+        for _page in range(max_pages):
             page = self.search(filters, limit=limit, cursor=cursor)
-            yield from page.get("results") or []
+            if not isinstance(page, dict):
+                raise TransportError("POST /v1/flows/search: the answer is not a search result")
+            results = page.get("results") or []
+            if not isinstance(results, list):
+                raise TransportError("POST /v1/flows/search: results is not a list")
+            yield from results
             cursor = page.get("nextCursor")
             if not cursor:
                 return
+            if not isinstance(cursor, (str, int)) or cursor in seen:
+                raise TransportError(f"POST /v1/flows/search: the platform repeats its cursor {str(cursor)[:50]!r}")
+            seen.add(cursor)
+        raise TransportError(f"POST /v1/flows/search: more than {max_pages} pages; narrow the search")
 
     def webhooks(self):
         return self.request_json("GET", "/v1/webhooks")
