@@ -219,9 +219,14 @@ def _line(parent, line):
     if line.order_line_ref:
         _ram(_ram(agreement, "BuyerOrderReferencedDocument"), "LineID", line.order_line_ref)
     price = line.price
-    if price.gross is not None:
+    gross_amount = price.gross
+    if gross_amount is None and price.discount is not None and price.net is not None:
+        # CII carries the price discount (BT-147) only within the gross price (BT-148), which
+        # UBL may leave out: EN16931 defines the net price as gross minus discount.
+        gross_amount = price.net + price.discount
+    if gross_amount is not None:
         gross = _ram(agreement, "GrossPriceProductTradePrice")
-        _ram(gross, "ChargeAmount", format_unit_price(price.gross))
+        _ram(gross, "ChargeAmount", format_unit_price(gross_amount))
         if price.base_quantity is not None:
             _ram(gross, "BasisQuantity", format_quantity(price.base_quantity), unitCode=price.base_quantity_unit)
         if price.discount is not None:
@@ -288,7 +293,9 @@ def _settlement(transaction, invoice):
         _opt(settlement, "CreditorReferenceID", payment.direct_debit.creditor_id)
     if payment:
         _opt(settlement, "PaymentReference", payment.remittance_info)
-    _opt(settlement, "TaxCurrencyCode", invoice.tax_currency)
+    # CII's BR-53 forbids a VAT accounting currency equal to the invoice currency (UBL allows
+    # it): BT-6 = BT-5 says nothing more than BT-5 and is left out.
+    _opt(settlement, "TaxCurrencyCode", invoice.tax_currency if invoice.tax_currency != invoice.currency else None)
     _ram(settlement, "InvoiceCurrencyCode", invoice.currency)
     if invoice.payee:
         payee = _ram(settlement, "PayeeTradeParty")
@@ -354,7 +361,7 @@ def _settlement(transaction, invoice):
             _ram(summary, name, format_amount(value))
     if totals.tax_total is not None:
         _ram(summary, "TaxTotalAmount", format_amount(totals.tax_total), currencyID=invoice.currency)
-    if totals.tax_total_accounting is not None:
+    if totals.tax_total_accounting is not None and invoice.tax_currency != invoice.currency:
         _ram(summary, "TaxTotalAmount", format_amount(totals.tax_total_accounting), currencyID=invoice.tax_currency)
     for name, value in (
         ("RoundingAmount", totals.rounding),

@@ -1,6 +1,7 @@
 """The official EN16931 examples: validation verdicts, and parse -> build -> parse keeps every term."""
 
 import dataclasses
+from decimal import Decimal
 
 import pytest
 
@@ -91,3 +92,50 @@ def test_cii_example_converted_to_ubl_is_valid_and_equal(reference_dir, name):
     ubl = build_ubl(invoice)
     assert validate(ubl).fatal == []
     assert parse_ubl(ubl) == dataclasses.replace(invoice, specification_id="urn:cen.eu:en16931:2017")
+
+
+def _same_terms(invoice):
+    """The invoice with what a syntax change must rewrite normalised away, each because one of
+    the two syntaxes cannot say it otherwise:
+    - the specification identifier (BT-24) names the syntax's CIUS;
+    - a VAT accounting currency equal to the invoice currency: CII's BR-53 forbids writing it,
+      and it says nothing more than BT-5;
+    - a total VAT amount (BT-110) left out when the VAT breakdown sums to zero: UBL's TaxTotal
+      that holds the breakdown requires its TaxAmount;
+    - a gross price (BT-148) without a price discount (BT-147): UBL writes the gross price as
+      the base amount of a price allowance whose amount it requires (0); a discount without
+      its gross price: CII writes the discount within the gross price, net + discount.
+    """
+    tax_currency = invoice.tax_currency if invoice.tax_currency != invoice.currency else None
+    totals = invoice.totals
+    if totals is not None and totals.tax_total is None and not any(v.tax_amount for v in invoice.vat_breakdown):
+        totals = dataclasses.replace(totals, tax_total=Decimal("0"))
+    lines = []
+    for line in invoice.lines:
+        price = line.price
+        if price.gross is None and price.discount is not None and price.net is not None:
+            price = dataclasses.replace(price, gross=price.net + price.discount)
+        if price.gross is not None and price.discount is None:
+            price = dataclasses.replace(price, discount=Decimal("0"))
+        lines.append(dataclasses.replace(line, price=price))
+    return dataclasses.replace(invoice, specification_id=None, tax_currency=tax_currency, totals=totals, lines=lines)
+
+
+@pytest.mark.parametrize("name", CII_EXAMPLES)
+def test_every_cii_example_goes_to_ubl_and_back_valid_and_intact(reference_dir, name):
+    first = parse_cii((reference_dir / "en16931" / "cii" / name).read_bytes())
+    ubl = build_ubl(first, Profile.EN16931)
+    assert validate(ubl).fatal == [], [f.rule_id for f in validate(ubl).fatal]
+    back = build_cii(parse_ubl(ubl), Profile.EN16931)
+    assert validate(back).fatal == [], [f.rule_id for f in validate(back).fatal]
+    assert _same_terms(parse_cii(back)) == _same_terms(first)
+
+
+@pytest.mark.parametrize("name", UBL_EXAMPLES)
+def test_every_ubl_example_goes_to_cii_and_back_valid_and_intact(reference_dir, name):
+    first = parse_ubl((reference_dir / "en16931" / "ubl" / name).read_bytes())
+    cii = build_cii(first, Profile.EN16931)
+    assert validate(cii).fatal == [], [f.rule_id for f in validate(cii).fatal]
+    back = build_ubl(parse_cii(cii), Profile.EN16931)
+    assert validate(back).fatal == [], [f.rule_id for f in validate(back).fatal]
+    assert _same_terms(parse_ubl(back)) == _same_terms(first)
