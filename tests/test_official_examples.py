@@ -109,14 +109,14 @@ def _same_terms(invoice):
     tax_currency = invoice.tax_currency if invoice.tax_currency != invoice.currency else None
     totals = invoice.totals
     if totals is not None and totals.tax_total is None and not any(v.tax_amount for v in invoice.vat_breakdown):
-        totals = dataclasses.replace(totals, tax_total=Decimal("0"))
+        totals = dataclasses.replace(totals, tax_total=Decimal(0))
     lines = []
     for line in invoice.lines:
         price = line.price
         if price.gross is None and price.discount is not None and price.net is not None:
             price = dataclasses.replace(price, gross=price.net + price.discount)
         if price.gross is not None and price.discount is None:
-            price = dataclasses.replace(price, discount=Decimal("0"))
+            price = dataclasses.replace(price, discount=Decimal(0))
         lines.append(dataclasses.replace(line, price=price))
     return dataclasses.replace(invoice, specification_id=None, tax_currency=tax_currency, totals=totals, lines=lines)
 
