@@ -1,5 +1,9 @@
 """Command line: ``python -m einvoice validate | convert | show``.
 
+``validate`` takes invoices (CII, UBL, Factur-X PDF), CDAR lifecycle messages
+and e-reporting (Flux 10) reports; with ``--json`` each result lists the
+files that ran (``files``: rule set, origin, source and path).
+
 Exit codes of ``validate``: 0 every file is valid, 1 at least one file has
 fatal findings, 2 at least one file could not be read (not XML, not an
 invoice, a PDF without embedded XML, too large). ``convert`` and ``show``
@@ -17,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import __version__
+from .detect import Syntax
 from .errors import EInvoiceError, ModelError, ParseError, ProfileError
 from .profiles import Profile, parse_profile
 
@@ -84,6 +89,9 @@ def run_validate(paths, options, jobs=None, show_progress=None):
     return results
 
 
+_INVOICE_SYNTAXES = {str(syntax) for syntax in Syntax if syntax.is_invoice}
+
+
 def _print_human(results, out, verbose_warnings):
     for result in results:
         name = result["file"]
@@ -93,9 +101,11 @@ def _print_human(results, out, verbose_warnings):
         fatal = [f for f in result["findings"] if f["severity"] == "fatal"]
         warnings = [f for f in result["findings"] if f["severity"] != "fatal"]
         label = "VALID    " if result["status"] == "valid" else "INVALID  "
-        profile = result.get("profile") or "unknown profile"
+        syntax = result.get("syntax")
+        profile = result.get("profile") or ("unknown profile" if syntax in _INVOICE_SYNTAXES else None)
+        described = f"{syntax}, {profile}" if profile else syntax
         out.write(
-            f"{label}  {name}  ({result.get('syntax')}, {profile}): "
+            f"{label}  {name}  ({described}): "
             f"{len(fatal)} fatal, {len(warnings)} warning(s)  [{', '.join(result.get('rule_sets', []))}]\n"
         )
         for finding in fatal + (warnings if verbose_warnings else []):
@@ -169,8 +179,12 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"einvoice {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    validate = sub.add_parser("validate", help="validate XML or Factur-X PDF files (XSD + schematron)")
-    validate.add_argument("files", nargs="+", help="CII / UBL XML files or Factur-X PDF files")
+    validate = sub.add_parser(
+        "validate", help="validate invoices, CDAR or e-reporting XML, or Factur-X PDF files (XSD + schematron)"
+    )
+    validate.add_argument(
+        "files", nargs="+", help="CII / UBL invoices, CDAR messages, e-reporting reports (XML) or Factur-X PDF files"
+    )
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.add_argument("--profile", help="force the profile instead of reading BT-24")
     rules = validate.add_mutually_exclusive_group()

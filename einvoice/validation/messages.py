@@ -1,7 +1,7 @@
 """The other language of a rule's message.
 
-The EN16931 and Factur-X schematron speak English, the French BR-FR rules
-speak French. For the rules users hit most, this catalogue gives the
+The EN16931 and Factur-X schematron speak English, the French BR-FR,
+BR-FR-CDV and Flux 10 (e-reporting) rules speak French. For the rules users hit most, this catalogue gives the
 meaning in the other language; the original text, with its values, is
 always kept in its own language.
 """
@@ -234,6 +234,152 @@ CATALOGUE = {
     "BR-FR-DEC-04": (
         "A VAT rate must be positive with at most 2 decimals.",
         "Un taux de TVA doit être positif avec au plus 2 décimales.",
+    ),
+    # E-reporting (Flux 10): the rules of annex 7 of the DGFiP specifications, as the FNFE
+    # Flux 10 schematron names them (its messages are French: the English is their meaning).
+    "G1.01": (
+        "The invoice type code (TT-21) is not one the PPF accepts.",
+        "Le code type de facture (TT-21) n'est pas accepté par le PPF.",
+    ),
+    "G1.02": (
+        "The billing frame (TT-28) is not allowed (B1, S1, M1, B2... S7).",
+        "Le cadre de facturation (TT-28) n'est pas autorisé (B1, S1, M1, B2... S7).",
+    ),
+    "G1.05": (
+        "An invoice number may have at most 35 characters (letters, digits, spaces, - + _ /), with no leading, trailing or double space.",
+        "Un numéro de facture a au plus 35 caractères (lettres, chiffres, espaces, - + _ /), sans espace en tête, en fin ni double.",
+    ),
+    "G1.09": (
+        "A date must be written YYYYMMDD.",
+        "Une date s'écrit AAAAMMJJ.",
+    ),
+    "G1.10": (
+        "A currency code must be three capital letters (ISO 4217).",
+        "Un code devise s'écrit en trois lettres majuscules (ISO 4217).",
+    ),
+    "G1.14": (
+        "An amount may have at most 2 decimals, a dot as separator and 19 digits.",
+        "Un montant a au plus 2 décimales, un point comme séparateur et 19 chiffres.",
+    ),
+    "G1.15": (
+        "A quantity may have at most 4 decimals, a dot as separator and 19 digits.",
+        "Une quantité a au plus 4 décimales, un point comme séparateur et 19 chiffres.",
+    ),
+    "G1.16": (
+        "A price or an encashed amount may have at most 6 decimals, no minus sign, a dot as separator and 19 digits.",
+        "Un prix ou un montant encaissé a au plus 6 décimales, sans signe moins, avec un point et 19 chiffres.",
+    ),
+    "G1.24": (
+        "The VAT rate is not one of the rates allowed in France.",
+        "Le taux de TVA ne fait pas partie des taux autorisés en France.",
+    ),
+    "G1.32": (
+        "A corrective invoice or a credit note must reference the preceding invoice with its date.",
+        "Une facture rectificative ou un avoir doit référencer la facture antérieure avec sa date.",
+    ),
+    "G1.36": (
+        "The year of a date must be between 2000 and 2099.",
+        "L'année d'une date doit être comprise entre 2000 et 2099.",
+    ),
+    "G1.40": (
+        "A VAT breakdown with category E (exempt) needs an exemption reason code and text.",
+        "Une ventilation de TVA en catégorie E (exonérée) exige le code et le libellé du motif d'exonération.",
+    ),
+    "G1.53": (
+        "A total must equal the sum of its VAT breakdown, within 0.01 EUR per amount added.",
+        "Un total doit être égal à la somme de sa ventilation de TVA, à 0,01 EUR près par montant additionné.",
+    ),
+    "G1.55": (
+        "The net price must equal the gross price minus the discount (within 0.01).",
+        "Le prix net doit être égal au prix brut diminué du rabais (à 0,01 près).",
+    ),
+    "G1.60": (
+        "A deposit invoice type is not allowed with the billing frames B4, S4, M4.",
+        "Un type de facture d'acompte n'est pas autorisé avec les cadres B4, S4, M4.",
+    ),
+    "G1.68": (
+        "The transactions category (TT-81) must be TLB1, TPS1, TNT1 or TMA1.",
+        "La catégorie de transactions (TT-81) doit être TLB1, TPS1, TNT1 ou TMA1.",
+    ),
+    "G1.102": (
+        "With a VAT category E, the VAT identifier of the seller or of its tax representative is mandatory.",
+        "Avec une catégorie de TVA E, l'identifiant TVA du vendeur ou de son représentant fiscal est obligatoire.",
+    ),
+    "G1.104": (
+        "The transmission identifier (TT-1) may have at most 50 characters (letters, digits, spaces, - + _ /), with no leading, trailing or double space.",
+        "L'identifiant de transmission (TT-1) a au plus 50 caractères (lettres, chiffres, espaces, - + _ /), sans espace en tête, en fin ni double.",
+    ),
+    "G2.01": (
+        "A country code must be two capital letters (ISO 3166 alpha-2).",
+        "Un code pays s'écrit en deux lettres majuscules (ISO 3166 alpha-2).",
+    ),
+    "G2.19": (
+        "A party identifier must be of scheme 0002 (SIREN, 9 digits), 0223 (EU outside France), 0227 (outside the EU), 0228 (RIDET) or 0229 (TAHITI), in its format.",
+        "L'identifiant d'une partie doit être de type 0002 (SIREN, 9 chiffres), 0223 (UE hors France), 0227 (hors UE), 0228 (RIDET) ou 0229 (TAHITI), à son format.",
+    ),
+    "G2.31": (
+        "The VAT category code must be one of S, E, AE, K, G, O, Z (UNTDID 5305).",
+        "Le code de catégorie de TVA doit être S, E, AE, K, G, O ou Z (UNTDID 5305).",
+    ),
+    "G2.33": (
+        "A party identified by scheme 0002 or 0223 needs its VAT identifier, qualified VAT.",
+        "Une partie identifiée en 0002 ou 0223 exige son identifiant TVA, qualifié VAT.",
+    ),
+    "G6.21": (
+        "The exemption code VATEX-FR-CNWVAT is reserved for credit notes (types 261, 381, 396).",
+        "Le code d'exonération VATEX-FR-CNWVAT est réservé aux avoirs (types 261, 381, 396).",
+    ),
+    "G6.22": (
+        "The sender must be an approved platform: scheme 0238 (TT-7) and its 4-character number (TT-8).",
+        "L'émetteur doit être une plateforme agréée : type 0238 (TT-7) et son matricule de 4 caractères (TT-8).",
+    ),
+    "G6.23": (
+        "The invoice VAT total (TT-52) must be in euros.",
+        "Le montant total de TVA de la facture (TT-52) doit être en euros.",
+    ),
+    "G6.25": (
+        "A period's end date must be after its start date.",
+        "La date de fin d'une période doit être postérieure à sa date de début.",
+    ),
+    "G6.26": (
+        "The declarant must be identified by its SIREN: scheme 0002 (TT-12), 9 digits (TT-13).",
+        "Le déclarant est identifié par son SIREN : type 0002 (TT-12), 9 chiffres (TT-13).",
+    ),
+    "G6.27": (
+        "An encashed amount must be in euros.",
+        "Un montant encaissé doit être en euros.",
+    ),
+    "G6.28": (
+        "The buyer identifier (TT-36) is mandatory for an international B2B invoice.",
+        "L'identifiant de l'acheteur (TT-36) est obligatoire pour une facture B2B internationale.",
+    ),
+    "G6.29": (
+        "A transmission holds exactly one report: transactions (TB-2) or payments (TB-3), not both.",
+        "Une transmission contient un seul rapport : transactions (TB-2) ou paiements (TB-3), pas les deux.",
+    ),
+    "G7.51": (
+        "The sender role code (TT-10) must be WK (approved platform).",
+        "Le code rôle de l'émetteur (TT-10) doit être WK (plateforme agréée).",
+    ),
+    "G7.52": (
+        "The declarant role code (TT-15) must be BY (buyer) or SE (seller).",
+        "Le code rôle du déclarant (TT-15) doit être BY (acheteur) ou SE (vendeur).",
+    ),
+    "G7.53": (
+        "The transmission date and time (TT-3) must be written YYYYMMDDHHMMSS.",
+        "La date-heure de transmission (TT-3) s'écrit AAAAMMJJHHMMSS.",
+    ),
+    "G8.01": (
+        "The transmission type (TT-4) must be IN (initial) or RE (corrective).",
+        "Le type de transmission (TT-4) doit être IN (initiale) ou RE (rectificative).",
+    ),
+    "P1.11": (
+        "The VAT due date code must be 5, 29, 72 (UNTDID 2475) or 3, 35, 432 (UNTDID 2005).",
+        "Le code d'exigibilité de la TVA doit être 5, 29, 72 (UNTDID 2475) ou 3, 35, 432 (UNTDID 2005).",
+    ),
+    "S1.12": (
+        "The profile identifier (TT-29) must be urn.cpro.gouv.fr:1p0:ereporting.",
+        "L'identifiant de profil (TT-29) doit être urn.cpro.gouv.fr:1p0:ereporting.",
     ),
 }
 
