@@ -1,20 +1,27 @@
 """A readable PDF of an invoice, used as the visible part of a Factur-X when no base PDF is given.
 
-Made with reportlab and the DejaVu-compatible Bitstream Vera TrueType fonts
-that reportlab ships, embedded as subsets: PDF/A requires every font to be
-embedded, which the standard-14 fonts (Helvetica...) are not.
+Made with reportlab and the Open Sans TrueType fonts of the ``ttf-opensans`` package
+(Apache-2.0), embedded as subsets: PDF/A requires every font to be embedded, which the
+standard-14 fonts (Helvetica...) are not, and every glyph drawn to be in its font
+(ISO 19005-3 §6.2.11.8). Open Sans covers what a French invoice carries — Latin with its
+extensions (Dvořák, Œ, Ğ), Greek and Cyrillic — where reportlab's Bitstream Vera stops at
+Western Latin. Text is drawn as its font can: line breaks become lines, other control
+characters spaces, and a character the font lacks its compatibility form (U+202F becomes a
+space), its letters without their accents, or "?"; the XML keeps the exact text.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 from .money import format_amount, format_quantity, format_unit_price
 
-FONT, FONT_BOLD = "EinvoiceVera", "EinvoiceVeraBd"
+FONT, FONT_BOLD = "EinvoiceOpenSans", "EinvoiceOpenSansBd"
 _fonts_registered = False
+_covered = {}  # font name -> the code points its cmap maps
 
 TYPE_LABELS = {
     "380": "Facture",
@@ -30,14 +37,58 @@ def _register_fonts():
     global _fonts_registered
     if _fonts_registered:
         return
-    import reportlab
+    import ttf_opensans
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    folder = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "VeraBd.ttf")))
+    folder = Path(ttf_opensans.__file__).parent / "ttf"
+    for name, filename in ((FONT, "OpenSans-Regular.ttf"), (FONT_BOLD, "OpenSans-Bold.ttf")):
+        font = TTFont(name, str(folder / filename))
+        pdfmetrics.registerFont(font)
+        _covered[name] = frozenset(font.face.charToGlyph)
     _fonts_registered = True
+
+
+def drawable(value, font=FONT):
+    """``value`` as one line that ``font`` can draw: control characters as spaces, each
+    character the font lacks replaced by its compatibility form, its base letters, or "?"."""
+    covered = _covered[font]
+    out = []
+    for char in str(value):
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") or char.isspace():
+            out.append(" ")
+            continue
+        if ord(char) in covered:
+            out.append(char)
+            continue
+        if unicodedata.combining(char):
+            continue  # an accent the font cannot place: the letter stays, bare
+        for candidate in (unicodedata.normalize("NFKC", char), unicodedata.normalize("NFKD", char)):
+            letters = "".join(c for c in candidate if not unicodedata.combining(c))
+            if letters and all(ord(c) in covered for c in letters):
+                out.append(" " if letters.isspace() else letters)
+                break
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def _lines(value, width, font, size):
+    """``value`` cut at its line breaks and wrapped to ``width`` points, each line drawable."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines = []
+    for paragraph in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        words, current = drawable(paragraph, font).split(), ""
+        for word in words:
+            candidate = f"{current} {word}".strip()
+            if current and stringWidth(candidate, font, size) > width:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        lines.append(current)
+    return lines
 
 
 def _money(value, currency):
@@ -78,9 +129,10 @@ def render_pdf(invoice):
     currency = invoice.currency
 
     def text(x, yy, value, size=9, bold=False, anchor="left"):
-        pdf.setFont(FONT_BOLD if bold else FONT, size)
+        font = FONT_BOLD if bold else FONT
+        pdf.setFont(font, size)
         draw = {"left": pdf.drawString, "right": pdf.drawRightString}[anchor]
-        draw(x, yy, str(value))
+        draw(x, yy, drawable(value, font))
 
     def new_page_if_needed(yy, needed=20 * mm):
         if yy < needed:
@@ -177,12 +229,15 @@ def render_pdf(invoice):
             )
             y -= 4.5 * mm
     if invoice.payment_terms:
-        text(left, y, f"Conditions de paiement : {invoice.payment_terms}"[:110])
-        y -= 4.5 * mm
+        for row in _lines(f"Conditions de paiement : {invoice.payment_terms}", right - left, FONT, 9)[:6]:
+            y = new_page_if_needed(y)
+            text(left, y, row)
+            y -= 4.5 * mm
     for note in invoice.notes:
-        y = new_page_if_needed(y)
-        text(left, y, note.text[:110], 8)
-        y -= 4 * mm
+        for row in _lines(note.text, right - left, FONT, 8)[:40]:
+            y = new_page_if_needed(y)
+            text(left, y, row, 8)
+            y -= 4 * mm
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
