@@ -324,8 +324,14 @@ def _stylesheet(artefact):
     with _saxon_lock:
         executable = _stylesheets.get(path)
         if executable is None:
+            from saxonche import PySaxonApiError
+
             _proc, xslt = _processor()
-            executable = _stylesheets[path] = xslt.compile_stylesheet(stylesheet_file=str(path))
+            try:
+                executable = xslt.compile_stylesheet(stylesheet_file=str(path))
+            except PySaxonApiError as exc:
+                raise ArtefactError(f"{artefact.name}: {located.ref} does not compile: {str(exc)[:300]}") from exc
+            _stylesheets[path] = executable
             COMPILATIONS[str(path)] = COMPILATIONS.get(str(path), 0) + 1
     return executable
 
@@ -480,20 +486,57 @@ def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_b
                 rule_set="detection",
             )
         )
+    from saxonche import PySaxonApiError
+
     with _saxon_lock:
         proc, _xslt = _processor()
-        node = proc.parse_xml(xml_text=etree.tostring(root, encoding="unicode"))
+        try:
+            node, unreadable = proc.parse_xml(xml_text=etree.tostring(root, encoding="unicode")), None
+        except PySaxonApiError as exc:
+            # Saxon's parser has lower limits than lxml's (100 nested elements, 200 attributes).
+            node, unreadable = None, exc
         for artefact in rules:
             located = artefact.locate()
             if located is None:
                 if artefact.optional:
                     continue  # optional sets from the artefacts directory
                 raise artefact.missing()
-            svrl = _stylesheet(artefact).transform_to_string(xdm_node=node)
+            executable = _stylesheet(artefact)
+            try:
+                svrl = executable.transform_to_string(xdm_node=node) if node is not None else None
+                failure = unreadable if node is None else None
+            except PySaxonApiError as exc:
+                # A dynamic error of the rules on this document ("abc" as an amount, a term
+                # given twice where one is expected): the rule set could not judge it.
+                svrl, failure = None, exc
+            if svrl is None:
+                findings.append(_unchecked(artefact, failure))
+                continue
             findings.extend(_svrl_findings(svrl, artefact))
             rule_sets.append(artefact.name)
             files.append(_file_entry(artefact, located))
     return Report(found.syntax, profile, findings, rule_sets, files)
+
+
+def _unchecked(artefact, error):
+    """The fatal finding of a rule set that could not run to its end on a document: a file that
+    one set of rules cannot judge is not a valid file."""
+    lines = [line.strip() for line in str(error or "").splitlines() if line.strip()]
+    reason = lines[0] if lines else "no answer from the rules"
+    reason = reason if len(reason) <= 300 else reason[:299] + "…"
+    return Finding(
+        rule_id="RULES-NOT-RUN",
+        severity=FATAL,
+        location=None,
+        bt=None,
+        message_en=f"The {artefact.name} rules could not check this document ({reason}): "
+        "a value or a structure they cannot read, often an amount that is not a plain number "
+        "or a term given twice",
+        message_fr=f"Les règles {artefact.name} n'ont pas pu contrôler ce document ({reason}) : "
+        "une valeur ou une structure illisible pour elles, souvent un montant qui n'est pas un "
+        "nombre simple ou une donnée répétée",
+        rule_set=artefact.name,
+    )
 
 
 def _file_entry(artefact, located):

@@ -160,6 +160,9 @@ def serve():
             _write(channel_out, {"report": report.to_dict()})
         except EInvoiceError as exc:
             _write(channel_out, {"error": {"type": type(exc).__name__, "message": str(exc)}})
+        except Exception as exc:  # noqa: BLE001 - the helper outlives any one document and says why
+            message = f"the validation failed on this document ({type(exc).__name__}: {str(exc)[:300]})"
+            _write(channel_out, {"error": {"type": "EInvoiceError", "message": message}})
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from einvoice.codes import Scheme
 from einvoice.detect import ROOTS, Syntax
 from einvoice.errors import EInvoiceError
 from einvoice.validation import validate
+from einvoice.validation.engine import FATAL, Finding, Report
 
 from .account_move_export import UOM_CODES
 
@@ -61,8 +62,24 @@ class AccountMove(models.Model):
         try:
             report = validate(loaded.xml, facturx=bool(file_data.get("originator_pdf")))
         except EInvoiceError as exc:
-            report = None
+            # A bill whose file could not be checked must say so, not look like one without findings.
             _logger.info("%s could not be validated: %s", file_data["filename"], exc)
+            report = Report(
+                loaded.syntax,
+                loaded.profile,
+                [
+                    Finding(
+                        rule_id="NOT-VALIDATED",
+                        severity=FATAL,
+                        location=None,
+                        bt=None,
+                        message_en=f"The file could not be checked against the official rules: {exc}",
+                        message_fr=f"Le fichier n'a pas pu être contrôlé selon les règles officielles : {exc}",
+                        rule_set="validation",
+                    )
+                ],
+                [],
+            )
 
         party = document.seller if direction == "in" else document.buyer
         partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
