@@ -29,18 +29,20 @@ class LoadedInvoice:
 
 
 def read_bytes(path, max_bytes=MAX_FILE_BYTES):
-    """Read a file with a size limit and a clear error."""
+    """Read a file with a size limit and a clear error.
+
+    The limit holds while reading, not only by the size the file system announces: a pipe,
+    ``/dev/stdin`` or a file growing under us is cut at ``max_bytes`` + 1 bytes and refused.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
+        with path.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
     except OSError as exc:
-        raise ParseError(f"{path}: cannot be read ({exc.strerror})") from exc
-    if size > max_bytes:
-        raise ParseError(f"{path}: {size} bytes is over the {max_bytes} bytes limit")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise ParseError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise ParseError(f"{path}: over the {max_bytes} bytes limit")
+    return data
 
 
 def xml_of(data, source="input"):

@@ -75,3 +75,30 @@ def test_a_cii_line_without_its_settlement_is_read_and_refused_by_the_xsd():
     data = etree.tostring(root)
     loaded = api.load(data)
     assert loaded.invoice.lines[0].net_amount is None
+
+
+def test_the_size_limit_holds_while_reading_a_pipe(tmp_path):
+    import os
+    import threading
+
+    from einvoice.api import read_bytes
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    written = []
+
+    def writer():
+        with open(fifo, "wb") as stream:
+            try:
+                for _ in range(200):  # up to 200 MB, far past the limit
+                    stream.write(b" " * (1 << 20))
+                    written.append(1)
+            except BrokenPipeError:
+                pass
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    with pytest.raises(ParseError, match="over the 1048576 bytes limit"):
+        read_bytes(fifo, max_bytes=1 << 20)
+    thread.join(timeout=10)
+    assert len(written) < 10  # the reader stopped just past the limit, the writer was cut off
