@@ -117,14 +117,22 @@ def _check_profile_for(profile, allowed, syntax):
 
 
 def check(data, source="input", **options):
-    """Validate a file's content (XML or PDF): returns a validation Report.
+    """Validate a file's content (XML or PDF): returns a validation Report; a PDF gets the
+    Factur-X container checks too (:func:`einvoice.pdf.container_findings`).
 
     Raises ParseError for unreadable input (not XML, no embedded XML, too large).
     """
     from .validation import validate
 
     xml, from_pdf, _filename = xml_of(data, source)
-    return validate(xml, facturx=from_pdf, **options)
+    report = validate(xml, facturx=from_pdf, **options)
+    if from_pdf:
+        # The XML is judged by its rules; the PDF around it must be the PDF/A-3 container.
+        from .pdf import container_findings
+
+        report.findings.extend(container_findings(data, report.profile))
+        report.rule_sets.append("Factur-X PDF/A-3 container")
+    return report
 
 
 def check_file(path, **options):

@@ -205,27 +205,59 @@ def extract_xml(pdf):
 # --- checks on the base PDF -----------------------------------------------------------
 
 
+def _key(obj):
+    reference = getattr(obj, "indirect_reference", None)
+    return (reference.idnum, reference.generation) if reference is not None else id(obj)
+
+
 def _walk_fonts(resources, found, seen):
-    if resources is None:
+    resources = _resolve(resources, DictionaryObject)
+    if resources is None or _key(resources) in seen:
         return
-    resources = resources.get_object()
-    fonts = resources.get("/Font")
+    seen.add(_key(resources))
+    fonts = _resolve(resources.get("/Font"), DictionaryObject)
     if fonts is not None:
-        for key, font in fonts.get_object().items():
-            font = font.get_object()
-            if id(font) in seen:
+        for key, font in fonts.items():
+            font = _resolve(font, DictionaryObject)
+            if font is None or _key(font) in seen:
                 continue
-            seen.add(id(font))
+            seen.add(_key(font))
             found.append((str(font.get("/BaseFont", key)), font))
             if font.get("/Subtype") == "/Type3":
                 _walk_fonts(font.get("/Resources"), found, seen)
-    xobjects = resources.get("/XObject")
-    if xobjects is not None:
-        for xobject in xobjects.get_object().values():
-            xobject = xobject.get_object()
-            if xobject.get("/Subtype") == "/Form" and id(xobject) not in seen:
-                seen.add(id(xobject))
-                _walk_fonts(xobject.get("/Resources"), found, seen)
+    for xobject in (_resolve(resources.get("/XObject"), DictionaryObject) or {}).values():
+        xobject = _resolve(xobject, StreamObject)
+        if xobject is not None and xobject.get("/Subtype") == "/Form":
+            _walk_fonts(xobject.get("/Resources"), found, seen)
+
+
+def _appearance_streams(annotation):
+    """The appearance streams of an annotation (/AP /N, /R, /D: a stream or a dict of states)."""
+    appearances = _resolve(annotation.get("/AP"), DictionaryObject)
+    for entry in (appearances or {}).values():
+        entry = entry.get_object()
+        if isinstance(entry, StreamObject):
+            yield entry
+        elif isinstance(entry, DictionaryObject):
+            for state in entry.values():
+                state = _resolve(state, StreamObject)
+                if state is not None:
+                    yield state
+
+
+def _resource_dicts(reader):
+    """Every resource dictionary a viewer may draw with: pages, annotation appearances (form
+    fields included) and the interactive form's default resources."""
+    for page in reader.pages:
+        yield page.get("/Resources")
+        for annotation in _resolve(page.get("/Annots"), ArrayObject) or ():
+            annotation = _resolve(annotation, DictionaryObject)
+            if annotation is not None:
+                for stream in _appearance_streams(annotation):
+                    yield stream.get("/Resources")
+    form = _resolve(reader.trailer["/Root"].get_object().get("/AcroForm"), DictionaryObject)
+    if form is not None:
+        yield form.get("/DR")
 
 
 def _is_embedded(font):
@@ -245,10 +277,122 @@ def _is_embedded(font):
 
 
 def unembedded_fonts(reader):
+    """Names of the fonts not embedded, wherever they are used (pages, forms, annotations)."""
     found, seen = [], set()
-    for page in reader.pages:
-        _walk_fonts(page.get("/Resources"), found, seen)
+    for resources in _resource_dicts(reader):
+        _walk_fonts(resources, found, seen)
     return sorted({name.lstrip("/") for name, font in found if not _is_embedded(font)})
+
+
+def _pdfa_intent(root):
+    """The catalog's PDF/A output intent (/S /GTS_PDFA1 with a destination profile), or None."""
+    for intent in _resolve(root.get("/OutputIntents"), ArrayObject) or ():
+        intent = _resolve(intent, DictionaryObject)
+        if (
+            intent is not None
+            and intent.get("/S") == "/GTS_PDFA1"
+            and _resolve(intent.get("/DestOutputProfile"), StreamObject) is not None
+        ):
+            return intent
+    return None
+
+
+def _intent_components(intent):
+    profile = _resolve(intent.get("/DestOutputProfile"), StreamObject) if intent is not None else None
+    components = profile.get("/N", 0) if profile is not None else 0
+    return int(components) if isinstance(components, (int, NumberObject)) else 0
+
+
+#: Content operators that paint in DeviceCMYK (ISO 32000 §8.6.4.4).
+_CMYK_OPERATORS = (b"k", b"K")
+
+
+def _uses_device_cmyk(reader):
+    """Whether a page paints in DeviceCMYK (operators, colour spaces, images), which PDF/A
+    allows only under a CMYK output intent (ISO 19005-3 §6.2.4.3)."""
+    from pypdf.generic import ContentStream
+
+    seen = set()
+
+    def names_cmyk(value):
+        value = value.get_object() if value is not None else None
+        if value == "/DeviceCMYK":
+            return True
+        return isinstance(value, ArrayObject) and any(item.get_object() == "/DeviceCMYK" for item in value)
+
+    def operators_cmyk(contents):
+        return any(operator in _CMYK_OPERATORS for _operands, operator in ContentStream(contents, reader).operations)
+
+    def resources_cmyk(resources):
+        resources = _resolve(resources, DictionaryObject)
+        if resources is None or _key(resources) in seen:
+            return False
+        seen.add(_key(resources))
+        spaces = _resolve(resources.get("/ColorSpace"), DictionaryObject) or {}
+        if any(names_cmyk(space) for space in spaces.values()):
+            return True
+        for xobject in (_resolve(resources.get("/XObject"), DictionaryObject) or {}).values():
+            xobject = _resolve(xobject, StreamObject)
+            if xobject is None:
+                continue
+            if xobject.get("/Subtype") == "/Image" and names_cmyk(xobject.get("/ColorSpace")):
+                return True
+            if xobject.get("/Subtype") == "/Form" and (
+                resources_cmyk(xobject.get("/Resources")) or operators_cmyk(xobject)
+            ):
+                return True
+        return False
+
+    for page in reader.pages:
+        if resources_cmyk(page.get("/Resources")):
+            return True
+        contents = page.get_contents()
+        if contents is not None and operators_cmyk(contents):
+            return True
+    return False
+
+
+#: Annotation flags (ISO 32000 §12.5.3): PDF/A wants Print set, and Invisible, Hidden,
+#: NoView and ToggleNoView clear (ISO 19005-3 §6.3.2).
+_PRINT, _FORBIDDEN_FLAGS = 4, 1 | 2 | 32 | 256
+#: Actions PDF/A forbids (ISO 19005-3 §6.6.1).
+_FORBIDDEN_ACTIONS = {
+    "/Launch",
+    "/Sound",
+    "/Movie",
+    "/ResetForm",
+    "/ImportData",
+    "/JavaScript",
+    "/Hide",
+    "/SetOCGState",
+    "/Rendition",
+    "/Trans",
+    "/GoTo3DView",
+}
+
+
+def _conform_annotations(writer):
+    """Set the flags PDF/A wants on every annotation; refuse what cannot be made conformant."""
+    for number, page in enumerate(writer.pages, 1):
+        for annotation in _resolve(page.get("/Annots"), ArrayObject) or ():
+            annotation = _resolve(annotation, DictionaryObject)
+            if annotation is None:
+                continue
+            subtype = annotation.get("/Subtype")
+            action = _resolve(annotation.get("/A"), DictionaryObject)
+            if action is not None and action.get("/S") in _FORBIDDEN_ACTIONS:
+                raise ParseError(
+                    f"base PDF: page {number} has a {str(action.get('/S')).lstrip('/')} action, which PDF/A forbids"
+                )
+            if subtype not in ("/Popup", "/Link") and _resolve(annotation.get("/AP"), DictionaryObject) is None:
+                raise ParseError(
+                    f"base PDF: a {str(subtype).lstrip('/')} annotation of page {number} has no appearance, "
+                    "which PDF/A requires"
+                )
+            if subtype != "/Popup":
+                flags = annotation.get("/F", 0)
+                flags = int(flags) if isinstance(flags, (int, NumberObject)) else 0
+                annotation[NameObject("/F")] = NumberObject((flags | _PRINT) & ~_FORBIDDEN_FLAGS)
 
 
 def _has_javascript(reader):
@@ -451,9 +595,16 @@ def embed_xml(
         info.setdefault("creator", f"einvoice {__version__}")
         info.setdefault("producer", f"einvoice {__version__} (pypdf)")
 
+        kept_intent = _pdfa_intent(reader.trailer["/Root"].get_object())
+        if _intent_components(kept_intent) != 4 and _uses_device_cmyk(reader):
+            raise ParseError(
+                "base PDF: it paints in DeviceCMYK without a CMYK output intent, which PDF/A forbids "
+                "(print the invoice in RGB)"
+            )
         writer = PdfWriter(clone_from=reader)
         root = writer.root_object
         _remove_invoice_xml(writer)
+        _conform_annotations(writer)
 
         # The embedded file and its file specification.
         pdf_date = _pdf_date(moment)
@@ -514,22 +665,24 @@ def embed_xml(
         )
         root[NameObject("/Metadata")] = writer._add_object(metadata_stream)
 
-        # Output intent with an sRGB profile.
-        icc = DecodedStreamObject()
-        icc.set_data(srgb_icc_profile())
-        icc[NameObject("/N")] = NumberObject(3)
-        icc_ref = writer._add_object(icc.flate_encode())
-        intent = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/OutputIntent"),
-                NameObject("/S"): NameObject("/GTS_PDFA1"),
-                NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
-                NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
-                NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
-                NameObject("/DestOutputProfile"): icc_ref,
-            }
-        )
-        root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+        # Output intent: the base's own PDF/A intent when it has one (a CMYK print profile
+        # stays CMYK), else sRGB.
+        if _pdfa_intent(root) is None:
+            icc = DecodedStreamObject()
+            icc.set_data(srgb_icc_profile())
+            icc[NameObject("/N")] = NumberObject(3)
+            icc_ref = writer._add_object(icc.flate_encode())
+            intent = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/OutputIntent"),
+                    NameObject("/S"): NameObject("/GTS_PDFA1"),
+                    NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+                    NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+                    NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+                    NameObject("/DestOutputProfile"): icc_ref,
+                }
+            )
+            root[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
         root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
 
         # The Info dictionary, in agreement with the XMP.
@@ -550,3 +703,145 @@ def embed_xml(
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
+
+
+# --- the container checks of a received Factur-X -------------------------------------------
+
+_XMP_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+#: The Factur-X (1.0), ZUGFeRD 2 and ZUGFeRD 1 XMP namespaces of the invoice properties.
+_FX_NAMESPACES = (
+    FX_NAMESPACE,
+    "urn:zugferd:pdfa:CrossIndustryDocument:invoice:2p0#",
+    "urn:ferd:pdfa:CrossIndustryDocument:invoice:1p0#",
+)
+
+
+def _xmp_values(xmp, namespaces, name):
+    """The values of an XMP property, written as an element or as an rdf:Description attribute."""
+    values = []
+    for namespace in namespaces:
+        values += [" ".join((e.text or "").split()) for e in xmp.iter(f"{{{namespace}}}{name}")]
+        values += [
+            " ".join(v.split()) for e in xmp.iter() for k, v in e.attrib.items() if k == f"{{{namespace}}}{name}"
+        ]
+    return values
+
+
+def container_findings(data, profile):
+    """The Factur-X / PDF/A-3 container checks of a PDF, as findings (rule ids ``FX-PDF-*``).
+
+    The embedded XML is judged by its own rules; these say whether the PDF around it is the
+    PDF/A-3 container Factur-X requires: PDF/A-3 identification, the XMP conformance level
+    against BT-24, /AF and AFRelationship, the embedded file's name and MIME type, fonts
+    embedded, the output intent. A plain PDF with an XML attached is not a valid Factur-X.
+    """
+    from .validation.engine import FATAL, WARNING, Finding
+    from .xmlsafe import parse_xml
+
+    findings = []
+
+    def add(rule_id, message_en, message_fr, severity=FATAL, location=None):
+        findings.append(
+            Finding(
+                rule_id=rule_id,
+                severity=severity,
+                location=location,
+                bt="BT-24" if rule_id == "FX-PDF-LEVEL" else None,
+                message_en=message_en,
+                message_fr=message_fr,
+                rule_set="Factur-X PDF/A-3 container",
+            )
+        )
+
+    reader = _read(data)
+    with _malformed_is_parse_error("PDF"):
+        root = reader.trailer["/Root"].get_object()
+        metadata = _resolve(root.get("/Metadata"), StreamObject)
+        xmp = None
+        if metadata is not None:
+            try:
+                xmp = parse_xml(metadata.get_data(), source="XMP metadata")
+            except ParseError:
+                xmp = None
+        parts = _xmp_values(xmp, (_XMP_PDFAID,), "part") if xmp is not None else []
+        conformance = _xmp_values(xmp, (_XMP_PDFAID,), "conformance") if xmp is not None else []
+        if parts != ["3"] or [c.upper() for c in conformance] not in (["A"], ["B"], ["U"]):
+            add(
+                "FX-PDF-PDFA",
+                "The PDF is not identified as PDF/A-3 in its XMP metadata (pdfaid:part 3, conformance A, B or U)"
+                + (f": part {', '.join(parts) or 'none'}" if xmp is not None else ": it has no readable XMP metadata"),
+                "Le PDF n'est pas identifié comme PDF/A-3 dans ses métadonnées XMP (pdfaid:part 3, conformance "
+                "A, B ou U)"
+                + (
+                    f" : part {', '.join(parts) or 'absent'}"
+                    if xmp is not None
+                    else " : pas de métadonnées XMP lisibles"
+                ),
+            )
+        levels = _xmp_values(xmp, _FX_NAMESPACES, "ConformanceLevel") if xmp is not None else []
+        expected = FACTURX_CONFORMANCE_LEVEL.get(profile) if profile is not None else None
+        if expected and [level.upper() for level in levels] != [expected]:
+            add(
+                "FX-PDF-LEVEL",
+                f"The XMP conformance level ({', '.join(levels) or 'none'}) does not match the profile of the XML "
+                f"(BT-24: {profile}, level {expected})",
+                f"Le niveau de conformité XMP ({', '.join(levels) or 'absent'}) ne correspond pas au profil du XML "
+                f"(BT-24 : {profile}, niveau {expected})",
+            )
+        invoice_specs = [(name, spec) for name, spec in _filespecs(reader) if name.lower() in INVOICE_XML_NAMES]
+        name, spec = invoice_specs[0] if invoice_specs else (None, None)
+        if name is not None and name != FACTURX_FILENAME:
+            add(
+                "FX-PDF-NAME",
+                f"The invoice XML is embedded as {name!r}; Factur-X names it {FACTURX_FILENAME!r}",
+                f"Le XML de la facture est joint sous le nom {name!r} ; Factur-X le nomme {FACTURX_FILENAME!r}",
+                severity=WARNING if name.lower() in INVOICE_XML_NAMES else FATAL,
+            )
+        file_names = _xmp_values(xmp, _FX_NAMESPACES, "DocumentFileName") if xmp is not None else []
+        if name is not None and file_names != [name]:
+            add(
+                "FX-PDF-XMP-FILE",
+                f"The XMP DocumentFileName ({', '.join(file_names) or 'none'}) does not name the embedded XML ({name})",
+                f"Le DocumentFileName XMP ({', '.join(file_names) or 'absent'}) ne désigne pas le XML joint ({name})",
+            )
+        if spec is not None:
+            af = [_resolve(item, DictionaryObject) for item in _resolve(root.get("/AF"), ArrayObject) or ()]
+            if not any(item is spec or (item is not None and _key(item) == _key(spec)) for item in af):
+                add(
+                    "FX-PDF-AF",
+                    "The invoice XML is not listed in the document's associated files (/AF), as PDF/A-3 requires",
+                    "Le XML de la facture n'est pas déclaré dans les fichiers associés du document (/AF), "
+                    "comme PDF/A-3 l'exige",
+                )
+            relationship = str(spec.get("/AFRelationship") or "").lstrip("/")
+            if relationship not in RELATIONSHIPS:
+                add(
+                    "FX-PDF-RELATIONSHIP",
+                    f"The AFRelationship of the invoice XML is {relationship or 'missing'}; "
+                    f"Factur-X uses {', '.join(RELATIONSHIPS)}",
+                    f"L'AFRelationship du XML de la facture est {relationship or 'absent'} ; "
+                    f"Factur-X utilise {', '.join(RELATIONSHIPS)}",
+                )
+            ef = _resolve(spec.get("/EF"), DictionaryObject) or {}
+            stream = _resolve(ef.get("/UF") or ef.get("/F"), StreamObject)
+            subtype = str(stream.get("/Subtype") or "") if stream is not None else ""
+            if subtype.replace("#2F", "/").lower() not in ("/text/xml", "/application/xml"):
+                add(
+                    "FX-PDF-MIME",
+                    f"The embedded invoice XML has the MIME type {subtype.lstrip('/') or 'none'}, not text/xml",
+                    f"Le XML joint a le type MIME {subtype.lstrip('/') or 'absent'}, pas text/xml",
+                )
+        missing = unembedded_fonts(reader)
+        if missing:
+            add(
+                "FX-PDF-FONTS",
+                f"Fonts not embedded: {', '.join(missing[:10])}; PDF/A requires every font to be embedded",
+                f"Polices non incorporées : {', '.join(missing[:10])} ; PDF/A exige d'incorporer toutes les polices",
+            )
+        if _pdfa_intent(root) is None:
+            add(
+                "FX-PDF-INTENT",
+                "The PDF has no PDF/A output intent (GTS_PDFA1 with an ICC profile)",
+                "Le PDF n'a pas d'intention de sortie PDF/A (GTS_PDFA1 avec un profil ICC)",
+            )
+    return findings
