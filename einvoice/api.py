@@ -81,18 +81,20 @@ def load_file(path):
     return load(read_bytes(path), source=str(path))
 
 
-def build(invoice, to, profile=Profile.EN16931, base_pdf=None):
+def build(invoice, to, profile=Profile.EN16931, base_pdf=None, for_facturx=False):
     """Build ``to`` = 'cii', 'ubl' or 'facturx' from the model; returns bytes.
 
     Factur-X embeds the CII into ``base_pdf`` (bytes) or, without one, into
     a readable rendition of the invoice made by :mod:`einvoice.render`.
+    ``for_facturx`` builds the CII that a Factur-X will carry (its BT-24: see
+    :func:`einvoice.cii.specification_id`).
     """
     to = to.lower()
     if to == "cii":
         from .cii import build_cii
 
         _check_profile_for(profile, CII_PROFILES, "CII")
-        return build_cii(invoice, profile)
+        return build_cii(invoice, profile, facturx=for_facturx)
     if to == "ubl":
         from .ubl import build_ubl
 
@@ -104,7 +106,7 @@ def build(invoice, to, profile=Profile.EN16931, base_pdf=None):
         from .render import render_pdf
 
         _check_profile_for(profile, CII_PROFILES, "Factur-X")
-        xml = build_cii(invoice, profile)
+        xml = build_cii(invoice, profile, facturx=True)
         return embed_xml(base_pdf if base_pdf is not None else render_pdf(invoice), xml, profile)
     raise ModelError(f"Unknown target syntax {to!r}: choose cii, ubl or facturx")
 

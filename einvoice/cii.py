@@ -379,10 +379,10 @@ def _settlement(transaction, invoice):
         _ram(_ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID", invoice.buyer_accounting_reference)
 
 
-def build_tree(invoice, profile=Profile.EN16931):
+def build_tree(invoice, profile=Profile.EN16931, facturx=False):
     """The CII document as an lxml element (see :func:`build_cii`)."""
     profile = Profile(profile)
-    invoice = dataclasses.replace(invoice, specification_id=SPECIFICATION_IDS[profile])
+    invoice = dataclasses.replace(invoice, specification_id=specification_id(profile, facturx))
     check_profile(invoice, profile)
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
     context = etree.SubElement(root, f"{{{RSM}}}ExchangedDocumentContext")
@@ -439,9 +439,26 @@ def build_tree(invoice, profile=Profile.EN16931):
     return root
 
 
-def build_cii(invoice, profile=Profile.EN16931):
-    """Build the CII D22B XML of ``invoice`` for ``profile``; refuses terms the profile does not allow."""
-    return etree.tostring(build_tree(invoice, profile), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+def specification_id(profile, facturx=False):
+    """BT-24 of a CII built for ``profile``; ``facturx`` when it goes into a Factur-X PDF.
+
+    Factur-X has no EXTENDED-CTC-FR profile: the FNFE note (§1, step 2) carries EXTENDED-CTC-FR
+    content in Factur-X EXTENDED, of which it is a subset, and FeRD's EXTENDED rules, that a
+    Factur-X receiver runs, refuse any other BT-24 (FX-SCH-A-000636). Such an invoice keeps the
+    EXTENDED-CTC-FR restrictions and says Factur-X EXTENDED.
+    """
+    if facturx and profile == Profile.EXTENDED_CTC_FR:
+        return SPECIFICATION_IDS[Profile.EXTENDED]
+    return SPECIFICATION_IDS[profile]
+
+
+def build_cii(invoice, profile=Profile.EN16931, facturx=False):
+    """Build the CII D22B XML of ``invoice`` for ``profile``; refuses terms the profile does not allow.
+
+    ``facturx``: the XML goes into a Factur-X PDF (see :func:`specification_id`)."""
+    return etree.tostring(
+        build_tree(invoice, profile, facturx), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
 
 
 # --- parsing ----------------------------------------------------------------------------

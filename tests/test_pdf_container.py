@@ -99,6 +99,7 @@ def test_link_annotations_get_the_print_flag():
         (pikepdf.Dictionary(Subtype=pikepdf.Name.Widget, Rect=[0, 0, 9, 9], FT=pikepdf.Name.Tx), "no appearance"),
     ],
 )
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_annotations_that_cannot_be_made_conformant_are_refused(annotation, message):
     with pytest.raises(ParseError, match=message):
         pdf.embed_xml(_with_annotation(annotation), _xml(), "EN 16931")
@@ -149,3 +150,28 @@ def test_a_wkhtmltopdf_base_with_links_becomes_pdfa3(verapdf, tmp_path):
     result = tmp_path / "facturx.pdf"
     result.write_bytes(pdf.embed_xml(base.read_bytes(), _xml(), "EN 16931"))
     assert verapdf_verdicts(verapdf, [result]) == {"facturx.pdf": "PASS"}
+
+
+def test_an_extended_ctc_fr_factur_x_says_factur_x_extended_and_meets_both_rule_sets():
+    from einvoice.profiles import SPECIFICATION_IDS, Profile
+
+    invoice = CASES["b2b_goods_standard"]()
+    document = api.build(invoice, "facturx", profile=Profile.EXTENDED_CTC_FR)
+    _name, xml = pdf.extract_xml(document)
+    assert SPECIFICATION_IDS[Profile.EXTENDED].encode() in xml
+    assert SPECIFICATION_IDS[Profile.EXTENDED_CTC_FR].encode() not in xml
+    report = api.check(document, profile=Profile.EXTENDED_CTC_FR)
+    assert report.is_valid, [(f.rule_id, f.message_en) for f in report.fatal]
+    assert report.rule_sets[:3] == ["XSD Factur-X EXTENDED", "Factur-X EXTENDED", "EXTENDED-CTC-FR CII"]
+    # The plain CII flow keeps the French CIUS identifier.
+    assert SPECIFICATION_IDS[Profile.EXTENDED_CTC_FR].encode() in api.build(invoice, "cii", Profile.EXTENDED_CTC_FR)
+
+
+def test_a_factur_x_carrying_the_ctc_fr_identifier_is_refused_as_its_receiver_would():
+    from einvoice.cii import build_cii
+    from einvoice.profiles import Profile
+
+    xml = build_cii(CASES["b2b_goods_standard"](), Profile.EXTENDED_CTC_FR)  # the CIUS identifier
+    document = pdf.embed_xml(api.build(CASES["b2b_goods_standard"](), "facturx"), xml, Profile.EXTENDED_CTC_FR)
+    report = api.check(document)
+    assert "FX-SCH-A-000636" in _fatal_ids(report)

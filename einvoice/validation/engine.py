@@ -257,9 +257,12 @@ def plan(syntax, profile, facturx, french):
     """The (xsd, [stylesheets]) to run for a document; optional artefacts may be None."""
     if syntax == Syntax.CII:
         level = Profile.EXTENDED if profile == Profile.EXTENDED_CTC_FR else (profile or Profile.EN16931)
-        # An EXTENDED-CTC-FR Factur-X carries the French CIUS identifier, which FeRD's
-        # EXTENDED stylesheet refuses (FX-SCH-A-000636): the CTC-FR rules judge it.
-        if facturx and level in FACTURX_XSD and profile != Profile.EXTENDED_CTC_FR:
+        if facturx and profile == Profile.EXTENDED_CTC_FR:
+            # Factur-X carries EXTENDED-CTC-FR content as Factur-X EXTENDED (FNFE note §1):
+            # its receiver runs the EXTENDED XSD and rules (which refuse the CTC-FR BT-24,
+            # FX-SCH-A-000636), and the content must meet the CTC-FR rules too.
+            xsd, rules = FACTURX_XSD[Profile.EXTENDED], [FACTURX_SCHEMATRON[Profile.EXTENDED], CTC_FR_CII]
+        elif facturx and level in FACTURX_XSD:
             xsd, rules = FACTURX_XSD[level], [FACTURX_SCHEMATRON[level]]
         else:
             xsd = CII_XSD

@@ -38,6 +38,7 @@ from einvoice.money import round_amount, round_to
 from einvoice.profiles import Profile
 from einvoice.validation import validate
 
+from ..language import engine_lang
 from ..notification import notification
 from .account_tax import CATEGORIES_WITH_REASON
 from .res_partner import EINVOICE_FORMATS
@@ -234,15 +235,18 @@ class AccountMove(models.Model):
                 self._l10n_fr_problem(
                     "BR-CO-14",
                     "BT-117",
-                    self.env._("A tax amount of %(amount)s (category %(category)s) has no line it applies to.")
-                    % {"amount": tax_amounts[key], "category": key[0]},
+                    self.env._(
+                        "A tax amount of %(amount)s (category %(category)s) has no line it applies to.",
+                        amount=tax_amounts[key],
+                        category=key[0],
+                    ),
                 )
             )
         invoice.attachments = self._l10n_fr_attachments()
         if any(line.vat_category == "O" for line in invoice.lines):
             # Outside the scope of VAT: no VAT identifier on either side (BR-O-02).
             invoice.seller.vat_id = invoice.buyer.vat_id = None
-        for term_id, message in identifier_problems(invoice):
+        for term_id, message in identifier_problems(invoice, engine_lang(self.env)):
             problems.append(self._l10n_fr_problem("IDENTIFIER", term_id, message))
 
         line_total = round_amount(sum((line.net_amount for line in invoice.lines), ZERO))
@@ -273,9 +277,10 @@ class AccountMove(models.Model):
                     "BT-112",
                     self.env._(
                         "The e-invoice total %(einvoice)s differs from the invoice total %(odoo)s: "
-                        "a tax that is not VAT or a line without tax is probably involved."
-                    )
-                    % {"einvoice": tax_inclusive + rounding, "odoo": odoo_total},
+                        "a tax that is not VAT or a line without tax is probably involved.",
+                        einvoice=tax_inclusive + rounding,
+                        odoo=odoo_total,
+                    ),
                 )
             )
         return invoice, problems
@@ -536,7 +541,7 @@ class AccountMove(models.Model):
         invoice, problems = self._l10n_fr_einvoice_model()
         syntax = "ubl" if target == "ubl" else "cii"
         try:
-            xml = einvoice_api.build(invoice, syntax, profile)
+            xml = einvoice_api.build(invoice, syntax, profile, for_facturx=target == "facturx")
         except EInvoiceError as exc:
             problems.append(self._l10n_fr_problem("MAPPING", None, str(exc)))
             return None, None, problems
@@ -545,12 +550,11 @@ class AccountMove(models.Model):
 
     def _l10n_fr_finding_base(self, finding):
         """Values of a finding record for a validation Finding, its message in the user's language."""
-        lang = (self.env.lang or "en_US")[:2]
         return {
             "rule_id": finding.rule_id,
             "severity": "fatal" if finding.is_fatal else "warning",
             "business_term": finding.bt or False,
-            "message": finding.message_fr if lang == "fr" else finding.message_en,
+            "message": finding.message_fr if engine_lang(self.env) == "fr" else finding.message_en,
             "location": finding.location or False,
         }
 
