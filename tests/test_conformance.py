@@ -75,6 +75,8 @@ def test_case_as_facturx_pdf(reference_dir, name):
     report = check(pdf)
     assert report.rule_sets[:2] == ["XSD Factur-X EN 16931", "Factur-X EN 16931"]
     assert not _fatal(report), _explain(_fatal(report))
+    # No empty element either (PEPPOL-EN16931-R008 of the Factur-X rules): a warning-free file.
+    assert "PEPPOL-EN16931-R008" not in {f.rule_id for f in report.warnings}
     loaded = load(pdf)
     assert loaded.from_pdf and loaded.pdf_filename == "factur-x.xml"
     assert loaded.invoice == _expected(invoice, Profile.EN16931)

@@ -76,6 +76,7 @@ def _minimum(invoice):
         payment=None,
         payment_terms=None,
         due_date=None,
+        delivery=None,
         seller=seller,
         buyer=buyer,
         totals=Totals(

@@ -169,6 +169,9 @@ def base(number, frame="B1", lines=(), buyer=None, processing="B2B", **fields):
         payment=credit_transfer(),
         payment_terms="Paiement à 30 jours par virement",
         lines=list(lines),
+        # BT-72: delivered on the invoice date (without it, CII's mandatory delivery element is
+        # empty, which the Factur-X rules flag: PEPPOL-EN16931-R008).
+        delivery=Delivery(date=ISSUE),
     )
     for key, value in fields.items():
         setattr(invoice, key, value)
