@@ -1,4 +1,10 @@
 import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
 
 import pikepdf
 
@@ -14,6 +20,9 @@ from .common import EinvoiceCommon
 @tagged("post_install_l10n", "post_install", "-at_install")
 class TestSendAndPrint(EinvoiceCommon, HttpCase):
     def test_send_and_print_embeds_a_valid_facturx(self):
+        # A website in the company footer gives the report a link annotation, which PDF/A
+        # constrains (its Print flag): the Factur-X must still be PDF/A-3.
+        self.env.company.website = "https://www.atelier-exemple.fr"
         move = self.make_invoice(lines=[(self.goods, 4, 89.90, self.tax_20), (self.service, 1, 450.0, self.tax_20)])
         wizard = (
             self.env["account.move.send.wizard"]
@@ -61,6 +70,32 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
                         and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
                         f"font {font.get('/BaseFont')} is not embedded",
                     )
+        self._assert_verapdf_passes(pdf)
+
+    def _assert_verapdf_passes(self, pdf):
+        """veraPDF, the reference PDF/A validator, judges the PDF when it is there (VERAPDF)."""
+        command = os.environ.get("VERAPDF")
+        if not command or not os.path.isfile(command) or not shutil.which("java"):
+            sys.stderr.write("!!! VERAPDF OR JAVA IS MISSING: THE SEND & PRINT PDF WAS NOT CHECKED BY VERAPDF !!!\n")
+            return
+
+        def lift_address_space_limit():
+            # Odoo caps its own address space (limit_memory_hard); the Java VM needs more.
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+            file.write(pdf)
+            file.flush()
+            result = subprocess.run(
+                [command, "-f", "3b", "--format", "text", file.name],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+                preexec_fn=lift_address_space_limit,
+            )
+        self.assertTrue(result.stdout.startswith("PASS "), result.stdout[-2000:] + result.stderr[-2000:])
 
     def test_ubl_format_attaches_the_ubl(self):
         self.customer.invoice_edi_format = "fr_ubl"
