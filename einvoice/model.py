@@ -533,41 +533,79 @@ def _iter(obj, context, depth):
 # --- identifier checks ----------------------------------------------------------------
 
 
-def identifier_problems(invoice):
+def _stdnum_reason_fr(exc):
+    """The French of python-stdnum's reason for refusing a number."""
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength
+
+    if isinstance(exc, InvalidChecksum):
+        return "clé de contrôle incorrecte"
+    if isinstance(exc, InvalidLength):
+        return "longueur incorrecte"
+    if isinstance(exc, InvalidComponent):
+        return "une partie du numéro est incorrecte"
+    return "format incorrect"
+
+
+def identifier_problems(invoice, lang="en"):
     """Check the invoice's French and banking identifiers with python-stdnum.
 
     Returns ``[(term_id, message)]``: SIREN (scheme 0002) of seller, buyer and
     payee, SIRET (scheme 0009) and that it starts with the SIREN, French VAT
-    numbers, IBANs of the credit transfers. An empty list means all good.
+    numbers, IBANs of the credit transfers. An empty list means all good. The
+    messages are in English, or in French when ``lang`` starts with "fr".
     """
     from stdnum import iban
     from stdnum.fr import tva
 
+    french = lang.startswith("fr")
     problems = []
 
-    def check(term_id, func, value):
+    def check(term_id, func, value, kind):
         try:
             func(value, term_id)
         except ModelError as exc:
-            problems.append((term_id, str(exc)))
+            if french:
+                reason = _stdnum_reason_fr(exc.__cause__)
+                problems.append((term_id, f"{term_id} : {value!r} n'est pas un {kind} valide ({reason})"))
+            else:
+                problems.append((term_id, str(exc)))
 
     parties = ((invoice.seller, ("BT-30", "BT-29", "BT-31")), (invoice.buyer, ("BT-47", "BT-46", "BT-48")))
     for party, (legal_term, ident_term, vat_term) in parties:
         if party.legal_id and party.legal_id.scheme == Scheme.SIREN:
-            check(legal_term, check_siren, party.legal_id.value)
+            check(legal_term, check_siren, party.legal_id.value, "SIREN")
         for ident in party.identifiers:
             if ident.scheme == Scheme.SIRET:
-                check(ident_term, check_siret, ident.value)
+                check(ident_term, check_siret, ident.value, "SIRET")
                 if party.siren and not ident.value.startswith(party.siren):
                     problems.append(
-                        (ident_term, f"{ident_term}: SIRET {ident.value} does not start with SIREN {party.siren}")
+                        (
+                            ident_term,
+                            f"{ident_term} : le SIRET {ident.value} ne commence pas par le SIREN {party.siren}"
+                            if french
+                            else f"{ident_term}: SIRET {ident.value} does not start with SIREN {party.siren}",
+                        )
                     )
         if party.vat_id and party.vat_id.upper().startswith("FR") and not tva.is_valid(party.vat_id):
-            problems.append((vat_term, f"{vat_term}: {party.vat_id!r} is not a valid French VAT number"))
+            problems.append(
+                (
+                    vat_term,
+                    f"{vat_term} : {party.vat_id!r} n'est pas un numéro de TVA français valide"
+                    if french
+                    else f"{vat_term}: {party.vat_id!r} is not a valid French VAT number",
+                )
+            )
     if invoice.payee and invoice.payee.legal_id and invoice.payee.legal_id.scheme == Scheme.SIREN:
-        check("BT-61", check_siren, invoice.payee.legal_id.value)
+        check("BT-61", check_siren, invoice.payee.legal_id.value, "SIREN")
     for account in invoice.payment.credit_transfers if invoice.payment else ():
         looks_like_iban = account.account_id[:2].isalpha() and account.account_id[2:4].isdigit()
         if looks_like_iban and not iban.is_valid(account.account_id):
-            problems.append(("BT-84", f"BT-84: {account.account_id!r} is not a valid IBAN"))
+            problems.append(
+                (
+                    "BT-84",
+                    f"BT-84 : {account.account_id!r} n'est pas un IBAN valide"
+                    if french
+                    else f"BT-84: {account.account_id!r} is not a valid IBAN",
+                )
+            )
     return problems

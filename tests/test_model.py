@@ -130,3 +130,9 @@ def test_identifier_problems_name_the_term():
     terms = [term for term, _message in identifier_problems(invoice)]
     # the buyer SIRET no longer starts with the (wrong) buyer SIREN either
     assert terms == ["BT-29", "BT-31", "BT-47", "BT-46", "BT-84"]
+    # The same problems in French, for the French users of the addons.
+    french = identifier_problems(invoice, "fr")
+    assert [term for term, _message in french] == terms
+    assert dict(french)["BT-47"] == "BT-47 : '552081318' n'est pas un SIREN valide (clé de contrôle incorrecte)"
+    assert dict(french)["BT-84"] == "BT-84 : 'FR7630006000011234567890188' n'est pas un IBAN valide"
+    assert dict(identifier_problems(invoice))["BT-84"] == "BT-84: 'FR7630006000011234567890188' is not a valid IBAN"

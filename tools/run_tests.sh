@@ -7,7 +7,7 @@
 #      an `odoo` command on PATH, or `odoo` importable by this Python); a loud line says
 #      so when it is not.
 # Official artefacts: EINVOICE_ARTEFACTS_DIR (see schemas/README.md).
-# Usage: tools/run_tests.sh [pytest arguments...]
+# Usage: tools/run_tests.sh [pytest arguments...]   (ODOO_TEST_DB, ODOO_TEST_PORT: the Odoo test database and port)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -29,30 +29,14 @@ if [ -z "${EINVOICE_ARTEFACTS_DIR:-}" ]; then
 fi
 "$PYTHON" -m pytest "$@" || status=1
 
+banner "French translations (tools/check_translations.py)"
+"$PYTHON" tools/check_translations.py || status=1
+
 banner "addons' Odoo tests"
 addons=$(find addons -mindepth 2 -maxdepth 2 -name __manifest__.py -printf '%h\n' 2>/dev/null | xargs -r -n1 basename | sort | paste -sd, -)
-# Where Odoo 18 is: ODOO_BIN (a source checkout's odoo-bin), else ODOO_HOME (default /opt/odoo)
-# holding odoo-bin, else an `odoo` command on PATH, else `odoo` importable by $PYTHON.
-# ODOO_PYTHON runs odoo-bin (default: $ODOO_HOME/venv/bin/python when it exists, else $PYTHON).
-ODOO_HOME=${ODOO_HOME:-/opt/odoo}
-if [ -z "${ODOO_BIN:-}" ] && [ -f "$ODOO_HOME/odoo-bin" ]; then
-  ODOO_BIN="$ODOO_HOME/odoo-bin"
-fi
-if [ -z "${ODOO_PYTHON:-}" ]; then
-  if [ -n "${ODOO_BIN:-}" ] && [ -x "$(dirname "$ODOO_BIN")/venv/bin/python" ]; then
-    ODOO_PYTHON="$(dirname "$ODOO_BIN")/venv/bin/python"
-  else
-    ODOO_PYTHON="$PYTHON"
-  fi
-fi
-odoo_cmd=()
-if [ -n "${ODOO_BIN:-}" ] && [ -f "${ODOO_BIN}" ]; then
-  odoo_cmd=("$ODOO_PYTHON" "$ODOO_BIN")
-elif command -v odoo >/dev/null 2>&1; then
-  odoo_cmd=(odoo)
-elif "$PYTHON" -c "import odoo.cli" >/dev/null 2>&1; then
-  odoo_cmd=("$PYTHON" -m odoo)
-fi
+# Where Odoo 18 is (ODOO_BIN, ODOO_HOME, an `odoo` command, `odoo` importable): tools/odoo_env.sh.
+# shellcheck source=tools/odoo_env.sh
+source tools/odoo_env.sh
 if [ ${#odoo_cmd[@]} -eq 0 ]; then
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   echo "!!! ODOO 18 NOT FOUND: THE ADDONS' ODOO TESTS DID NOT RUN ON THIS MACHINE !!!"
@@ -62,22 +46,33 @@ if [ ${#odoo_cmd[@]} -eq 0 ]; then
 elif [ -z "$addons" ]; then
   echo "Odoo found (${odoo_cmd[*]}), but addons/ holds no module yet: no Odoo test to run."
 else
-  db="einvoice_test_$(date +%s)_$$"
+  db=${ODOO_TEST_DB:-einvoice_test_$(date +%s)_$$}
   log=$(mktemp)
-  addons_path="$(pwd)/addons"
-  # A source install keeps Odoo's own addons beside odoo-bin.
-  if [ -n "${ODOO_BIN:-}" ] && [ -d "$(dirname "$ODOO_BIN")/addons" ]; then
-    addons_path="$(cd "$(dirname "$ODOO_BIN")" && pwd)/addons,$addons_path"
-  fi
   test_tags=$(echo "$addons" | tr ',' '\n' | sed 's|^|/|' | paste -sd, -)
-  echo "Installing $addons (with demo data) and running their tests ($test_tags) in a fresh database $db"
+  echo "Installing $addons (with demo data, English and French loaded) and running their tests ($test_tags)" \
+    "in a fresh database $db"
+  # French is installed before the addons, so each addon's i18n/fr.po is read as it installs:
+  # a malformed entry is logged there (odoo.tools.translate) and fails the run. English stays
+  # the database's default language (the first one loaded), as the tests expect.
   # The engine of this checkout, whatever the Odoo environment has installed.
   PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}" "${odoo_cmd[@]}" -c odoo.conf --addons-path="$addons_path" \
-    -d "$db" -i "$addons" --test-enable --test-tags="$test_tags" --stop-after-init \
+    -d "$db" -i "$addons" --load-language=en_US,fr_FR --test-enable --test-tags="$test_tags" --stop-after-init \
     --http-interface=127.0.0.1 --http-port="${ODOO_TEST_PORT:-18069}" --log-level=test \
     --db_host="${PGHOST:-127.0.0.1}" --db_user="${PGUSER:-odoo}" 2>&1 | tee "$log"
   odoo_rc=${PIPESTATUS[0]}
+  translation_lines=$(grep -E ' (ERROR|CRITICAL|WARNING) [^ ]+ odoo\.tools\.translate' "$log" || true)
+  for addon in ${addons//,/ }; do
+    if ! grep -E "module $addon: loading translation file .*/$addon/i18n/fr\.po for language fr_FR" "$log" >/dev/null; then
+      echo "!!! $addon/i18n/fr.po was not loaded while $addon installed: its translations went unchecked"
+      status=1
+    fi
+  done
   # The OCA rule: any ERROR, CRITICAL or WARNING line fails the run; so does a run without tests.
+  if [ -n "$translation_lines" ]; then
+    echo "!!! Loading the translations logged errors (fix the entries of the addons' i18n/ files):"
+    echo "$translation_lines" | head -50
+    status=1
+  fi
   if [ "$odoo_rc" -ne 0 ] || grep -E ' (ERROR|CRITICAL|WARNING) ' "$log" >/dev/null; then
     echo "!!! Odoo tests FAILED (exit $odoo_rc); offending lines:"
     grep -E ' (ERROR|CRITICAL|WARNING) ' "$log" | head -50
@@ -88,6 +83,19 @@ else
   else
     grep -E 'failed, .* error\(s\) of' "$log" | tail -1
     echo "Odoo tests passed."
+    banner "translation templates against the code"
+    # The msgids of the code, exported from the test database, must all be in the templates.
+    export_file=$(mktemp --suffix=.tgz)
+    if PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}" "${odoo_cmd[@]}" -c odoo.conf --addons-path="$addons_path" \
+      -d "$db" --i18n-export="$export_file" --modules="$addons" --stop-after-init --log-level=warn \
+      --http-interface=127.0.0.1 --http-port="${ODOO_TEST_PORT:-18069}" \
+      --db_host="${PGHOST:-127.0.0.1}" --db_user="${PGUSER:-odoo}" >/dev/null 2>&1; then
+      "$PYTHON" tools/merge_translations.py "$export_file" --check || status=1
+    else
+      echo "!!! the translation templates could not be exported from $db"
+      status=1
+    fi
+    rm -f "$export_file"
     banner "crash test: kill -9 of an Odoo process sending to the platform"
     PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" tests/odoo/kill_mid_batch.py --template "$db" \
       --addons-path "$addons_path" -- "${odoo_cmd[@]}" || status=1

@@ -2,8 +2,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang, selection_label
 
 from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, cashed_amounts, parse_cdar
 from einvoice.errors import EInvoiceError
@@ -88,13 +90,12 @@ class AccountMove(models.Model):
         history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
         decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
         if not decision:
-            lang = (self.env.lang or "en_US")[:2]
             raise UserError(
-                _(
+                self.env._(
                     "%(move)s: status %(status)s cannot be applied now: %(why)s",
                     move=self.display_name,
                     status=status,
-                    why=decision.reason_fr if lang == "fr" else decision.reason_en,
+                    why=decision.reason_fr if engine_lang(self.env) == "fr" else decision.reason_en,
                 )
             )
         values = {
@@ -129,7 +130,7 @@ class AccountMove(models.Model):
         try:
             message = parse_cdar(data)
         except EInvoiceError as exc:
-            raise UserError(_("This lifecycle message cannot be read: %s", exc)) from exc
+            raise UserError(self.env._("This lifecycle message cannot be read: %s", exc)) from exc
         siren = message.seller.id
         scope = [("company_id", "=", company.id)] if company else []
         moves = self.search(
@@ -149,7 +150,7 @@ class AccountMove(models.Model):
         )
         if len(moves) != 1:
             raise UserError(
-                _(
+                self.env._(
                     "No single invoice %(number)s of the seller %(siren)s for this lifecycle message "
                     "(%(count)s found).",
                     number=message.invoice_number,
@@ -206,8 +207,11 @@ class AccountMove(models.Model):
         if self.is_sale_document() and event.status in ("210", "213"):
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=_("E-invoice %(status)s: issue a credit note", status=dict(STATUS_SELECTION)[event.status]),
-                note=_("Reason: %(code)s %(reason)s", code=event.reason_code or "", reason=event.reason or ""),
+                summary=self.env._(
+                    "E-invoice %(status)s: issue a credit note",
+                    status=selection_label(self, "einvoice_status", event.status),
+                ),
+                note=self.env._("Reason: %(code)s %(reason)s", code=event.reason_code or "", reason=event.reason or ""),
                 user_id=(self.invoice_user_id or self.env.user).id,
             )
 
@@ -251,11 +255,11 @@ class AccountMove(models.Model):
         if self.is_purchase_document():
             emitter = Emitter.BUYER.value
             if status not in BUYER_STATUSES:
-                raise UserError(_("Status %s is not given by the buyer.", status))
+                raise UserError(self.env._("Status %s is not given by the buyer.", status))
         else:
             emitter = Emitter.SELLER.value
             if status not in SELLER_STATUSES:
-                raise UserError(_("Status %s is not given by the seller.", status))
+                raise UserError(self.env._("Status %s is not given by the seller.", status))
         details = []
         action_text = REQUESTED_ACTIONS[action_code][0] if action_code in REQUESTED_ACTIONS else None
         if reason_code or action_code:
@@ -329,7 +333,7 @@ class AccountMove(models.Model):
             .with_context(active_model="account.move", active_ids=self.ids)
             .create(
                 {
-                    "reason": _("E-invoice refused (%s)", self.einvoice_event_ids[-1:].reason_code or ""),
+                    "reason": self.env._("E-invoice refused (%s)", self.einvoice_event_ids[-1:].reason_code or ""),
                     "journal_id": self.journal_id.id,
                 }
             )
@@ -375,11 +379,13 @@ class AccountMove(models.Model):
         events = self.env["einvoice_lifecycle.event"].search(
             [("mandatory", "=", True), ("reported_at", "=", False), ("timestamp", "<=", limit)]
         )
-        for move in events.move_id:
+        for record in events.move_id:
+            move = in_company_lang(record, record.company_id)
+            # The summary is in the move's language; each of its translations says "24 h".
             if not move.activity_ids.filtered(lambda a: a.summary and "24 h" in a.summary):
                 move.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=_("Mandatory e-invoice status not reported (24 h limit)"),
+                    summary=move.env._("Mandatory e-invoice status not reported (24 h limit)"),
                     user_id=(move.invoice_user_id or self.env.user).id,
                 )
 

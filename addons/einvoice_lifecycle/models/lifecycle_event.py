@@ -1,9 +1,12 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.l10n_fr_einvoice.language import selection_label
 
 from einvoice.lifecycle import STATUSES, Emitter
 
-STATUS_SELECTION = [(code, f"{code} - {status.label_fr}") for code, status in STATUSES.items()]
+#: The reform's statuses; French users see the official labels (MDT-106) through the translations.
+STATUS_SELECTION = [(code, f"{code} - {status.label_en}") for code, status in STATUSES.items()]
 EMITTER_SELECTION = [
     (Emitter.ISSUER_PLATFORM.value, "Issuing platform"),
     (Emitter.RECEIVER_PLATFORM.value, "Receiving platform"),
@@ -58,15 +61,15 @@ class LifecycleEvent(models.Model):
     @api.depends("status")
     def _compute_display_name(self):
         for event in self:
-            event.display_name = dict(STATUS_SELECTION).get(event.status, "")
+            event.display_name = selection_label(event, "status", event.status)
 
     def write(self, vals):
         # Append-only, but the connectors record when they reported a status.
         if set(vals) - {"reported_at", "attachment_id"}:
-            raise UserError(_("Lifecycle events cannot be changed: record a new status instead."))
+            raise UserError(self.env._("Lifecycle events cannot be changed: record a new status instead."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         if not self.env.context.get("einvoice_lifecycle_purge"):
-            raise UserError(_("Lifecycle events cannot be deleted: they are the invoice's history."))
+            raise UserError(self.env._("Lifecycle events cannot be deleted: they are the invoice's history."))

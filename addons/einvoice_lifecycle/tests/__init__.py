@@ -1,1 +1,1 @@
-from . import test_lifecycle, test_stats_reminders, test_tour
+from . import test_french, test_lifecycle, test_stats_reminders, test_tour

@@ -13,14 +13,14 @@ class StatusWizard(models.TransientModel):
 
     move_id = fields.Many2one("account.move", required=True)
     status = fields.Selection(
-        [(code, f"{code} - {STATUSES[code].label_fr}") for code in WIZARD_STATUSES], required=True
+        [(code, f"{code} - {STATUSES[code].label_en}") for code in WIZARD_STATUSES], required=True
     )
     reason_code = fields.Selection(
         [(code, code) for code in sorted(REASON_CODES)], string="Reason code", help="MDT-113"
     )
     reason = fields.Char(help="What is wrong or missing, in words (MDT-114)")
     action_code = fields.Selection(
-        [(code, f"{code} - {labels[0]}") for code, labels in REQUESTED_ACTIONS.items()],
+        [(code, f"{code} - {labels[1]}") for code, labels in REQUESTED_ACTIONS.items()],
         string="Requested action",
         help="MDT-121",
     )

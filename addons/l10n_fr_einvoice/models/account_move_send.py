@@ -2,6 +2,7 @@ from odoo import api, models
 
 from einvoice.pdf import embed_xml, is_pdf
 
+from ..language import in_company_lang
 from .account_move_export import PROFILES
 from .res_partner import EINVOICE_FORMATS
 
@@ -58,11 +59,13 @@ class AccountMoveSend(models.AbstractModel):
         if not found or invoice.ubl_cii_xml_id:
             return
         target, profile = found
+        # Sending in the background (Odoo's sending job) has no user: the company's language.
+        invoice = in_company_lang(invoice, invoice.company_id)
         xml, report, problems = invoice._l10n_fr_einvoice_xml(target, profile)
         if not invoice._l10n_fr_store_findings(report, problems):
             blocking = invoice.l10n_fr_einvoice_finding_ids.filtered(lambda f: f.severity == "fatal")
             invoice_data["error"] = {
-                "error_title": self.env._(
+                "error_title": invoice.env._(
                     "The e-invoice of %s breaks the official rules and cannot be sent:", invoice.display_name
                 ),
                 "errors": [
