@@ -7,6 +7,7 @@ import tarfile
 import time
 
 import pytest
+import requests
 from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
 
@@ -26,7 +27,8 @@ from einvoice.chorus import (
 from einvoice.codes import Scheme
 from einvoice.model import Identifier, french_electronic_address
 from einvoice.testing.cases import CASES, PUBLIC_SIREN, PUBLIC_SIRET, SELLER_SIRET
-from einvoice.testing.chorus import ChorusProSimulator
+from einvoice.testing.chorus import BUYER_PATH, SERVICE_DONE_COMMENT, ChorusProSimulator
+from einvoice.testing.server import InProcessAdapter
 
 
 def _siret(nic_start):
@@ -624,3 +626,160 @@ def test_helpers():
             ("a-2.xml", b"2"),
             ("b_c.xml", b"3"),
         ]
+
+
+# --- without a socket: state saved and restored, the public buyer acting by itself --------
+
+PREFIX = "http://sandbox.invalid/chorus"
+
+
+def in_process_client(service):
+    """A client of a service without a socket, through a requests session (no network at all)."""
+    session = requests.Session()
+    session.mount(PREFIX, InProcessAdapter(service, PREFIX))
+    credentials = PisteCredentials(service.client_id, service.client_secret, token_url=f"{PREFIX}/api/oauth/token")
+    return ChorusProClient(
+        f"{PREFIX}/cpro/", credentials, service.login, service.password, session=session, backoff=0.01
+    )
+
+
+def in_process_sandbox(**options):
+    service = ChorusProSimulator(listen=False, **options)
+    service.add_structure(SELLER_SIRET, "Atelier Dupont SARL", public=False)
+    service.add_structure(PUBLIC_SIRET, "Mairie de Paris", service_required=True, services=SERVICES[:2])
+    return service
+
+
+def test_the_state_goes_from_one_simulator_to_another(sim, client):
+    deposit = client.deposit_invoices(files(public_invoice("F-STATE-1"), public_invoice("F-STATE-2")))
+    state = sim.dump_state()
+    assert isinstance(state, str) and "F-STATE-1" in state
+    other = ChorusProSimulator(listen=False)
+    assert other.server is None and other.url is None
+    with pytest.raises(RuntimeError, match="without a socket"):
+        other.__enter__()
+    other.load_state(state)
+    assert other.structures == sim.structures and other._numbers == sim._numbers
+    assert other.flows[deposit.numero_flux]["content"] == sim.flows[deposit.numero_flux]["content"]
+    # The token the first simulator gave is still good in the second one (wall-clock expiry).
+    restored = in_process_client(other)
+    restored.auth = client.auth
+    report = restored.deposit_report(deposit.numero_flux)
+    assert report.state == codes.FLOW_INTEGRATED
+    assert {r.number for r in report.invoices} == {"F-STATE-1", "F-STATE-2"}
+    assert other.tokens_issued == sim.tokens_issued == 1
+    assert [r[1] for r in other.requests] == ["/cpro/transverses/v1/consulterCRDetaille"] + [
+        "/cpro/factures/v1/rechercher/fournisseur"
+    ] * (len(other.requests) - 1)
+    # Counters go on from where they were: no number is given twice.
+    other_deposit = restored.deposit_invoices(files(public_invoice("F-STATE-3")))
+    assert other_deposit.numero_flux not in sim.flows
+    [third] = restored.deposit_report(other_deposit.numero_flux).invoices
+    assert third.invoice_id not in sim.invoices and third.integrated
+    # A state restored twice is the same state; a second load replaces the first.
+    again = ChorusProSimulator(listen=False)
+    again.load_state(other.dump_state())
+    assert again.dump_state() == other.dump_state()
+    again.load_state(state)
+    assert "F-STATE-3" not in again.dump_state()
+
+
+def test_expired_tokens_are_refused_and_forgotten():
+    service = in_process_sandbox(token_lifetime=3600)
+    client = in_process_client(service)
+    client.structure_id(PUBLIC_SIRET)
+    [(token, expiry)] = service._tokens.items()
+    assert time.time() + 3500 < expiry <= time.time() + 3600
+    service._tokens[token] = time.time() - 1  # as if an hour had gone by
+    restored = ChorusProSimulator(listen=False)
+    restored.load_state(service.dump_state())
+    status, headers, body = restored.handle(
+        "POST",
+        "/cpro/structures/v1/rechercher",
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        b"{}",
+    )
+    assert status == 401 and b"invalid_token" in body
+    assert ("WWW-Authenticate", 'Bearer error="invalid_token"') in headers
+    client.auth.invalidate()
+    client.structure_id(PUBLIC_SIRET)
+    assert token not in service._tokens and len(service._tokens) == 1
+
+
+def read_history(service, client, invoice_id, times=1):
+    for _ in range(times):
+        history = client.history(invoice_id)
+    return history
+
+
+def test_the_public_buyer_pays_one_step_per_reading():
+    service = in_process_sandbox(progress_on_read=True, keep_flow_files=False)
+    client = in_process_client(service)
+    deposit = client.deposit_invoices(files(public_invoice("F-PATH")))
+    assert service.flows[deposit.numero_flux]["content"] == b"", "the sandbox keeps the invoice's file only"
+    [reported] = client.deposit_report(deposit.numero_flux).invoices
+    assert service.invoices[reported.invoice_id]["content"].startswith(b"<?xml")
+    seen = [client.history(reported.invoice_id).status]
+    assert seen == ["DEPOSEE"], "a status is read once before the buyer moves on"
+    for _ in range(len(BUYER_PATH)):
+        seen.append(client.history(reported.invoice_id).status)
+    assert seen == [*BUYER_PATH, "MISE_EN_PAIEMENT"]
+    history = client.history(reported.invoice_id)
+    assert [e.status for e in history.events] == list(BUYER_PATH)
+    assert [e.reform_status for e in history.events] == ["200", "203", "204", "204", "204", "204", "211"]
+    assert history.events[2].comment == SERVICE_DONE_COMMENT
+    # Searches and reports do not move it; without progress_on_read nothing moves.
+    still = in_process_sandbox()
+    still_client = in_process_client(still)
+    invoice_id = still_client.deposit_report(
+        still_client.deposit_invoices(files(public_invoice("F-STILL"))).numero_flux
+    )
+    invoice_id = invoice_id.invoices[0].invoice_id
+    assert read_history(still, still_client, invoice_id, times=3).status == "DEPOSEE"
+
+
+def test_the_public_buyer_suspends_then_goes_on_once_completed():
+    service = in_process_sandbox(progress_on_read=True, buyer_behaviour="suspend")
+    client = in_process_client(service)
+    [reported] = client.deposit_report(client.deposit_invoices(files(public_invoice("F-SUSP"))).numero_flux).invoices
+    service.buyer_behaviour = "normal"  # the behaviour is the one of the deposit
+    history = read_history(service, client, reported.invoice_id, times=3)
+    assert [e.status for e in history.events] == ["DEPOSEE", "MISE_A_DISPOSITION", "SUSPENDUE"]
+    assert history.events[-1].comment == "Pièce justificative manquante : procès-verbal de réception des travaux"
+    assert read_history(service, client, reported.invoice_id, times=3).status == "SUSPENDUE", "it waits"
+    client.attach_and_complete(reported.invoice_id, b"%PDF-1.7 PV", "pv.pdf", "PV joint")
+    assert client.history(reported.invoice_id).status == "COMPLETEE"
+    history = read_history(service, client, reported.invoice_id, times=5)
+    assert [e.status for e in history.events][3:] == [
+        "COMPLETEE",
+        "SERVICE_FAIT",
+        "MANDATEE",
+        "MISE_A_DISPOSITION_COMPTABLE",
+        "COMPTABILISEE",
+        "MISE_EN_PAIEMENT",
+    ]
+
+
+@pytest.mark.parametrize("behaviour", ["reject", "recycle"])
+def test_the_public_buyer_rejects_or_chorus_pro_asks_to_recycle(behaviour):
+    service = in_process_sandbox(progress_on_read=True, buyer_behaviour=behaviour, buyer_reason="Motif de l'essai")
+    client = in_process_client(service)
+    [reported] = client.deposit_report(client.deposit_invoices(files(public_invoice("F-DEV"))).numero_flux).invoices
+    history = read_history(service, client, reported.invoice_id, times=4)
+    if behaviour == "reject":
+        assert [e.status for e in history.events] == ["DEPOSEE", "MISE_A_DISPOSITION", "REJETEE"]
+        assert history.events[-1].reform_status == "210"
+    else:
+        assert [e.status for e in history.events] == ["DEPOSEE", "A_RECYCLER"]
+        client.recycle(reported.invoice_id, service_code="SERV-TRAVAUX")
+        history = read_history(service, client, reported.invoice_id, times=3)
+        assert [e.status for e in history.events] == [
+            "DEPOSEE",
+            "A_RECYCLER",
+            "DEPOSEE",
+            "MISE_A_DISPOSITION",
+            "SERVICE_FAIT",
+        ], "recycled once, then paid as any other"
+    assert [e.comment for e in history.events if e.status in ("REJETEE", "A_RECYCLER")] == ["Motif de l'essai"]
+    with pytest.raises(ValueError, match="not a buyer behaviour"):
+        ChorusProSimulator(listen=False, buyer_behaviour="pays-late")

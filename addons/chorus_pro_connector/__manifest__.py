@@ -18,6 +18,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "wizard/chorus_followup_wizard_views.xml",
+        "wizard/chorus_sandbox_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/demo.xml"],

@@ -29,6 +29,19 @@ unknown supplier or with an already used number is rejected in the detailed repo
 "À recycler", as a public buyer would flag it. The test moves an invoice through the
 statuses with ``advance(invoice_id, "MISE_A_DISPOSITION")``...
 
+The public buyer can also act by itself, for a sandbox (``progress_on_read``): each
+reading of an invoice's history moves it one step along the path of a public buyer that
+pays (:data:`BUYER_PATH`, CPRO §4.2.1.1 Tableau 8), once its current status has been read;
+``buyer_behaviour`` (one of :data:`BUYER_BEHAVIOURS`, applied to the invoices deposited
+while it is set) makes the buyer suspend the invoice asking for a document, reject it, or
+have it recycled instead, with ``buyer_reason`` (or :data:`BUYER_REASONS`) as its comment.
+A suspended invoice goes on once completed, one to recycle once recycled.
+
+Without a socket (``listen=False``, see :mod:`einvoice.testing.server`), what the service
+knows is in :attr:`ChorusProSimulator.state_attributes`; its counters are plain integers
+and its tokens expire on the wall clock, so that a state restored in another process goes
+on where it was.
+
 Failures on demand, as the platform simulator (``fail``, ``fail_every``: see
 :mod:`einvoice.testing.server`). ``requests`` lists ``(method, path)`` and
 ``exchanges`` the raw headers and bodies, so that tests can look for leaked secrets.
@@ -40,7 +53,6 @@ import base64
 import binascii
 import datetime
 import io
-import itertools
 import json
 import tarfile
 import time
@@ -94,6 +106,30 @@ REJECTIONS = {
     "COMMITMENT_MISSING": "Le numéro d'engagement est obligatoire pour le destinataire {buyer}",
     "SERVICE_CODE_UNKNOWN": "Code service {service} inconnu ou inactif pour le destinataire {buyer}",
 }
+
+
+#: The statuses a public buyer that pays gives an invoice, in order (CPRO §4.2.1.1 Tableau 8).
+BUYER_PATH = (
+    "DEPOSEE",
+    "MISE_A_DISPOSITION",
+    "SERVICE_FAIT",
+    "MANDATEE",
+    "MISE_A_DISPOSITION_COMPTABLE",
+    "COMPTABILISEE",
+    "MISE_EN_PAIEMENT",
+)
+#: What the public buyer does with an invoice once it is made available to it ("normal": it
+#: pays), or, for "recycle", what Chorus Pro does before: the invoice cannot be routed.
+BUYER_BEHAVIOURS = ("normal", "suspend", "reject", "recycle")
+#: The status each behaviour gives instead of going on, and the comment that comes with it.
+BUYER_DEVIATIONS = {"suspend": "SUSPENDUE", "reject": "REJETEE", "recycle": "A_RECYCLER"}
+BUYER_REASONS = {
+    "suspend": "Pièce justificative manquante : procès-verbal de réception des travaux",
+    "reject": "Montant erroné : le total ne correspond pas au devis accepté",
+    "recycle": "Numéro d'engagement inconnu du destinataire",
+}
+#: The comment Chorus Pro gives with "Service fait" (CPRO §4.2.1.1, under Tableau 8).
+SERVICE_DONE_COMMENT = "Le destinataire public a réalisé le service fait"
 
 
 def _now():
@@ -163,6 +199,18 @@ def read_invoice(content, syntax):
 
 
 class ChorusProSimulator(SimulatedService):
+    state_attributes = (
+        "structures",
+        "flows",
+        "invoices",
+        "attachments",
+        "_numbers",
+        "_tokens",
+        "_tokens_issued",
+        "_next_invoice_id",
+        "_next_flow_number",
+    )
+
     def __init__(
         self,
         client_id="piste-app",
@@ -172,8 +220,15 @@ class ChorusProSimulator(SimulatedService):
         token_lifetime=3600,
         slow_seconds=3,
         max_page_size=10,
+        listen=True,
+        progress_on_read=False,
+        buyer_behaviour="normal",
+        buyer_reason=None,
+        keep_flow_files=True,
     ):
-        super().__init__(slow_seconds=slow_seconds)
+        super().__init__(slow_seconds=slow_seconds, listen=listen)
+        if buyer_behaviour not in BUYER_BEHAVIOURS:
+            raise ValueError(f"{buyer_behaviour} is not a buyer behaviour: one of {', '.join(BUYER_BEHAVIOURS)}")
         self.client_id = client_id
         self.client_secret = client_secret
         self.login = login
@@ -186,11 +241,15 @@ class ChorusProSimulator(SimulatedService):
         self.invoices = {}  # idFacture -> invoice
         self.attachments = {}  # pieceJointeId -> attachment
         self.exchanges = []  # {"method", "path", "headers", "body"} of every request
+        self.progress_on_read = progress_on_read  # the buyer acts at each reading of a history
+        self.buyer_behaviour = buyer_behaviour  # for the invoices deposited from now on
+        self.buyer_reason = buyer_reason  # its comment; None: BUYER_REASONS
+        self.keep_flow_files = keep_flow_files  # False: a flow's file is dropped once its invoices are read
         self._numbers = set()  # (seller SIREN, year, number): Chorus Pro's unicity check
-        self._tokens = {}  # token -> monotonic expiry
+        self._tokens = {}  # token -> expiry, in seconds since the epoch (time.time())
         self._tokens_issued = 0
-        self._ids = itertools.count(1_000_001)
-        self._flow_numbers = itertools.count(425_900)
+        self._next_invoice_id = 1_000_001
+        self._next_flow_number = 425_900
 
     @property
     def token_url(self):
@@ -222,14 +281,17 @@ class ChorusProSimulator(SimulatedService):
         commitments=None,
         active=True,
         public=True,
+        structure_id=None,
     ):
         """A structure (a public buyer, or the supplier with ``public=False``); returns its idStructureCPP.
 
         ``services`` is ``[(code, name)...]`` or ``[(code, name, active)...]``;
-        ``commitments`` the commitment numbers the buyer knows (None: not checked).
+        ``commitments`` the commitment numbers the buyer knows (None: not checked);
+        ``structure_id`` keeps the id of a structure given again (default: the next one).
         """
         with self._lock:
-            structure_id = 26_000_000 + len(self.structures) + 1
+            if structure_id is None:
+                structure_id = max(self.structures, default=26_000_000) + 1
             self.structures[structure_id] = {
                 "idStructureCPP": structure_id,
                 "siret": siret,
@@ -268,7 +330,43 @@ class ChorusProSimulator(SimulatedService):
             invoice = self.invoices[invoice_id]
             invoice["statut"] = status
             invoice["history"].append({"code": status, "date": _now(), "comment": comment})
+            invoice["read"] = False
             return invoice
+
+    def next_status(self, invoice):
+        """(status, comment) the public buyer gives the invoice next, or None while it waits or is done.
+
+        The normal path is :data:`BUYER_PATH`; the invoice's behaviour (the buyer's when it
+        was deposited) turns it aside once: recycled instead of made available, suspended
+        or rejected instead of "Service fait". A suspended invoice waits to be completed and
+        one to recycle to be recycled (then they go on); "Rejetée" and "Mise en paiement" end.
+        """
+        status = invoice["statut"]
+        behaviour = invoice.get("behaviour") or "normal"
+        deviation = BUYER_DEVIATIONS.get(behaviour)
+        turned_aside = deviation is not None and any(e["code"] == deviation for e in invoice["history"])
+        reason = invoice.get("reason") or BUYER_REASONS.get(behaviour)
+        if status in ("DEPOSEE", "EN_COURS_ACHEMINEMENT"):
+            if behaviour == "recycle" and not turned_aside:
+                return deviation, reason
+            return "MISE_A_DISPOSITION", None
+        if status == "MISE_A_DISPOSITION":
+            if behaviour in ("suspend", "reject") and not turned_aside:
+                return deviation, reason
+            return "SERVICE_FAIT", SERVICE_DONE_COMMENT
+        if status == "COMPLETEE":  # the buyer has the document it asked for and goes on
+            return "SERVICE_FAIT", SERVICE_DONE_COMMENT
+        if status in BUYER_PATH[2:-1]:
+            return BUYER_PATH[BUYER_PATH.index(status) + 1], None
+        return None
+
+    def _progress(self, invoice):
+        """The buyer's next step on an invoice whose current status was read (``progress_on_read``)."""
+        if not invoice.get("read"):
+            return
+        step = self.next_status(invoice)
+        if step is not None:
+            self.advance(invoice["identifiantFactureCPP"], *step)
 
     # --- deposits ----------------------------------------------------------------------------
 
@@ -285,7 +383,8 @@ class ChorusProSimulator(SimulatedService):
         if len(content) > codes.MAX_FLOW_BYTES:
             return 200, _error(CODE_FLOW_TOO_LARGE, "La taille du fichier dépasse la taille maximale autorisée (30 Mo)")
         with self._lock:
-            numero = f"CPP{next(self._flow_numbers):022d}"
+            numero = f"CPP{self._next_flow_number:022d}"
+            self._next_flow_number += 1
             flow = {
                 "numeroFluxDepot": numero,
                 "nomFichier": body["nomFichier"],
@@ -299,6 +398,8 @@ class ChorusProSimulator(SimulatedService):
             }
             self.flows[numero] = flow
             self._integrate(flow)
+            if not self.keep_flow_files:
+                flow["content"] = b""  # each invoice keeps its own file
         return 200, {
             "codeRetour": 0,
             "libelle": "GCU_MSG_01_000",
@@ -386,7 +487,8 @@ class ChorusProSimulator(SimulatedService):
 
     def _create(self, flow, name, content, data):
         buyer = self.structure_by_siret(data["buyer_siret"])
-        invoice_id = next(self._ids)
+        invoice_id = self._next_invoice_id
+        self._next_invoice_id += 1
         self._numbers.add((data["seller_siret"][:9], (data.get("date") or "")[:4], data["number"]))
         invoice = {
             "identifiantFactureCPP": invoice_id,
@@ -405,6 +507,9 @@ class ChorusProSimulator(SimulatedService):
             "content": content,
             "attachments": [],
             "history": [{"code": "DEPOSEE", "date": flow["dateDepot"], "comment": None}],
+            "read": False,  # whether the current status was read in the history
+            "behaviour": self.buyer_behaviour,
+            "reason": self.buyer_reason or BUYER_REASONS.get(self.buyer_behaviour),
         }
         self.invoices[invoice_id] = invoice
         if self._commitment_unknown(buyer, data["commitment"]):
@@ -468,7 +573,7 @@ class ChorusProSimulator(SimulatedService):
                 invoices = [i for i in invoices if i[key] == body[key]]
         if body.get("statutCourant"):
             invoices = [i for i in invoices if i["statut"] in body["statutCourant"]]
-        public = ("history", "content", "attachments", "fileName")
+        public = ("history", "content", "attachments", "fileName", "read", "behaviour", "reason")
         items = [{k: v for k, v in i.items() if k not in public} for i in invoices]
         return self._page(items, body.get("rechercheFactureParFournisseur"), "listeFactures")
 
@@ -482,6 +587,9 @@ class ChorusProSimulator(SimulatedService):
         invoice, error = self._invoice(body, "idFacture")
         if error:
             return error
+        if self.progress_on_read:
+            self._progress(invoice)
+        invoice["read"] = True
         events = [
             {
                 "histoStatutId": n,
@@ -743,7 +851,7 @@ class _Handler(SimulatorHandler):
             return False
         with self.simulator._lock:
             expiry = self.simulator._tokens.get(header[7:])
-        return expiry is not None and time.monotonic() < expiry
+        return expiry is not None and time.time() < expiry
 
     def _account_ok(self):
         simulator = self.simulator
@@ -760,8 +868,11 @@ class _Handler(SimulatorHandler):
         if form.get("client_id") != simulator.client_id or form.get("client_secret") != simulator.client_secret:
             return self._send(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
         token = uuid.uuid4().hex
+        now = time.time()
         with simulator._lock:
-            simulator._tokens[token] = time.monotonic() + simulator.token_lifetime
+            # Expired tokens are forgotten: a state kept for months stays small.
+            simulator._tokens = {key: expiry for key, expiry in simulator._tokens.items() if expiry > now}
+            simulator._tokens[token] = now + simulator.token_lifetime
             simulator._tokens_issued += 1
         return self._send(
             200,

@@ -8,6 +8,7 @@ from stdnum.fr import siret as stdnum_siret
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang
 from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
@@ -27,8 +28,9 @@ CHORUS_STATES = [
     ("rejected", "Rejected by Chorus Pro"),
     ("error", "Not sent"),
 ]
-#: Chorus Pro's statuses, with the French labels the public buyers and the portal use.
-CHORUS_STATUSES = [(code, status.label_fr) for code, status in codes.STATUSES.items()]
+#: Chorus Pro's statuses; French users see the labels the public buyers and the portal use, through
+#: the translations.
+CHORUS_STATUSES = [(code, status.label_en) for code, status in codes.STATUSES.items()]
 #: Who gives each reform status a Chorus Pro status maps to (Chorus Pro is both platforms).
 REFORM_EMITTERS = {
     "200": Emitter.ISSUER_PLATFORM.value,
@@ -300,6 +302,12 @@ class AccountMove(models.Model):
             return self.env._(
                 "%s has no Chorus Pro connection (Accounting > Configuration > Chorus Pro).", self.company_id.name
             )
+        if self.einvoice_sandbox and account.environment != "sandbox":
+            return self.env._(
+                "%s went through the Chorus Pro sandbox: it is not deposited in production. Issue a new invoice "
+                "for the public buyer.",
+                self.display_name,
+            )
         try:
             client = account._client()
         except UserError as exc:
@@ -312,7 +320,11 @@ class AccountMove(models.Model):
         self.write({"chorus_state": "sending", "chorus_submission_id": submission.id})
         submission._deposit(client, pdfs={self: pdf} if pdf else None)
         if self.chorus_state == "deposited":
-            self.message_post(body=self.env._("Deposited on Chorus Pro (flow %s).", submission.numero_flux))
+            if submission.sandbox:
+                body = self.env._("Deposited on Chorus Pro (sandbox), flow %s.", submission.numero_flux)
+            else:
+                body = self.env._("Deposited on Chorus Pro (flow %s).", submission.numero_flux)
+            self.message_post(body=body)
             return None
         return self.chorus_error or submission.error or self.env._("Chorus Pro did not answer.")
 
@@ -343,14 +355,18 @@ class AccountMove(models.Model):
         values = {"chorus_state": "integrated", "chorus_invoice_id": str(invoice_id), "chorus_error": False}
         if status in codes.STATUSES and not self.chorus_history_count:
             values["chorus_status"] = status
+        if self.chorus_submission_id.sandbox:
+            values["einvoice_sandbox"] = True
         self.write(values)
-        self.message_post(body=self.env._("Integrated in Chorus Pro under number %s.", invoice_id))
+        if self.einvoice_sandbox:
+            self.message_post(body=self.env._("Integrated in Chorus Pro (sandbox) under number %s.", invoice_id))
+        else:
+            self.message_post(body=self.env._("Integrated in Chorus Pro under number %s.", invoice_id))
 
     def _chorus_rejected_at_deposit(self, message, advice=None):
         """Chorus Pro refused the invoice of a flow: the lifecycle gets a rejection (213) with the reason."""
         self.ensure_one()
-        lang = (self.env.lang or "en_US")[:2]
-        plain = advice.text(lang) if advice else ""
+        plain = advice.text(engine_lang(self.env)) if advice else ""
         text = f"{message}\n{plain}" if plain else message
         self.write({"chorus_state": "rejected", "chorus_error": text})
         flow = self.chorus_submission_id.numero_flux or self.chorus_submission_id.id
@@ -361,16 +377,22 @@ class AccountMove(models.Model):
             reason=plain or message,
             external_id=f"chorus-flow:{flow}:{self.id}",
         )
-        self.message_post(body=Markup("%s<br/>%s") % (self.env._("Rejected by Chorus Pro at deposit:"), text))
+        if self.einvoice_sandbox:
+            title = self.env._("Rejected by Chorus Pro (sandbox) at deposit:")
+        else:
+            title = self.env._("Rejected by Chorus Pro at deposit:")
+        self.message_post(body=Markup("%s<br/>%s") % (title, text))
         if not event:
             self._chorus_activity(
                 self.env._("Chorus Pro: invoice rejected at deposit"), plain or message, message if plain else None
             )
 
     @api.model
-    def _chorus_to_poll_domain(self, company):
+    def _chorus_to_poll_domain(self, company, sandbox=False):
+        """The company's invoices to read in Chorus Pro: those of the sandbox from the sandbox only."""
         return [
             ("company_id", "=", company.id),
+            ("einvoice_sandbox", "=", sandbox),
             ("chorus_state", "=", "integrated"),
             ("chorus_invoice_id", "!=", False),
             ("chorus_status", "not in", list(codes.FINAL_STATUSES)),
@@ -402,12 +424,25 @@ class AccountMove(models.Model):
         """Correct the service code or commitment number of an invoice Chorus Pro could not route."""
         return self._chorus_followup("recycle")
 
+    def _chorus_follow_account(self):
+        """The connection that follows this invoice: the company's, and the sandbox only for an invoice of it."""
+        self.ensure_one()
+        account = self.env["chorus.pro.account"]._for_company(self.company_id)
+        if not account:
+            raise UserError(self.env._("%s has no Chorus Pro connection.", self.company_id.name))
+        if self.einvoice_sandbox and account.environment != "sandbox":
+            raise UserError(
+                self.env._(
+                    "%s went through the Chorus Pro sandbox, which is archived: it is not followed in production.",
+                    self.display_name,
+                )
+            )
+        return account
+
     def action_chorus_refresh(self):
         """The "Refresh from Chorus Pro" button: the deposit report, then the invoice's statuses."""
         for move in self:
-            account = self.env["chorus.pro.account"]._for_company(move.company_id)
-            if not account:
-                raise UserError(self.env._("%s has no Chorus Pro connection.", move.company_id.name))
+            account = move._chorus_follow_account()
             try:
                 client = account._client()
                 if move.chorus_state == "deposited" and move.chorus_submission_id:
@@ -463,8 +498,12 @@ class AccountMove(models.Model):
                 timestamp=timestamp,
                 external_id=external_id,
             )
-        label = codes.status_label(code, "fr")
-        body = Markup("%s <b>%s</b>") % (self.env._("Chorus Pro status:"), label)
+        label = codes.status_label(code, engine_lang(self.env))
+        if self.einvoice_sandbox:
+            title = self.env._("Chorus Pro status (sandbox):")
+        else:
+            title = self.env._("Chorus Pro status:")
+        body = Markup("%s <b>%s</b>") % (title, label)
         if comment:
             body += Markup("<br/>%s") % comment
         self.message_post(body=body)
@@ -497,11 +536,13 @@ class AccountMove(models.Model):
         text = texts.get(code, "")
         advice = codes.explain(None, comment) if comment else None
         if advice:
-            lang = (self.env.lang or "en_US")[:2]
-            text = f"{text} {advice.text(lang)}".strip()
+            text = f"{text} {advice.text(engine_lang(self.env))}".strip()
         return text
 
     def _chorus_activity(self, summary, explanation, comment=None):
+        if self.einvoice_sandbox:
+            sandbox = self.env._("(sandbox)")
+            summary = f"{summary} {sandbox}"
         note = Markup("<p>%s</p>") % explanation
         if comment:
             note += Markup("<p>%s %s</p>") % (self.env._("Reason given:"), comment)
@@ -540,13 +581,19 @@ class AccountMove(models.Model):
 
     @api.model
     def _chorus_load_demo(self, company_id):
-        """The architect's invoice to the city, and the statuses Chorus Pro gave it until payment."""
-        from einvoice.chorus import InvoiceHistory, StatusEvent
+        """The architect's invoices to the city, deposited through the company's Chorus Pro sandbox.
 
+        The first goes from "Déposée" to "Mise en paiement"; the second is suspended by the
+        city, which asks for the acceptance report, for the follow-up to be tried. Only the
+        inner steps of the jobs run (no commit): the registry is loading, and the sandbox
+        answers in this transaction.
+        """
         company = self.env["res.company"].browse(company_id)
-        env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
+        env = in_company_lang(self.with_company(company).with_context(allowed_company_ids=company.ids), company).env
+        account = env.ref("chorus_pro_connector.demo_account")
+        sandbox = account.sudo()._sandbox()
         tax = env["account.chart.template"].with_company(company).ref("tva_normale_encaissement")
-        issued = fields.Date.context_today(self) - datetime.timedelta(days=30)
+        today = fields.Date.context_today(self)
         # Public contracts invoiced in their own journal, as many firms do: their numbers stay apart.
         Journal = env["account.journal"]
         journal = Journal.search([*Journal._check_company_domain(company), ("code", "=", "MPUB")], limit=1)
@@ -554,62 +601,49 @@ class AccountMove(models.Model):
             journal = Journal.create(
                 {"name": "Marchés publics", "code": "MPUB", "type": "sale", "company_id": company.id}
             )
-        move = env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": company.id,
-                "journal_id": journal.id,
-                "partner_id": env.ref("chorus_pro_connector.demo_public_architecture").id,
-                "invoice_date": issued,
-                "invoice_payment_term_id": env.ref("account.account_payment_term_30days").id,
-                "l10n_fr_buyer_reference": "DIR-ARCHI",
-                "l10n_fr_purchase_order_ref": "EJ-2026-0045871",
-                "l10n_fr_contract_ref": "MAPA-2026-TX-017 lot 2",
-                "invoice_line_ids": [
-                    fields.Command.create(
-                        {
-                            "product_id": env.ref("chorus_pro_connector.demo_product_design_mission").id,
-                            "quantity": 1,
-                            "price_unit": 18500.0,
-                            "tax_ids": [fields.Command.set(tax.ids)],
-                        }
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        # What the sending and polling jobs record, with the statuses the city gave in Chorus Pro.
-        submission = env["chorus.pro.submission"].create(
-            {
-                "account_id": env.ref("chorus_pro_connector.demo_account").id,
-                "name": f"{move.name.replace('/', '_')}_chorus.pdf",
-                "state": "integrated",
-                "numero_flux": "CPP0000000000000000425901",
-                "syntax": "IN_DP_E2_CII_FACTURX",
-                "deposited_on": fields.Datetime.now() - datetime.timedelta(days=29),
-                "flow_state": codes.FLOW_INTEGRATED,
-                "move_ids": [(6, 0, move.ids)],
-            }
-        )
-        move.write({"chorus_submission_id": submission.id})
-        move._chorus_integrated(7310045, "DEPOSEE")
-        start = fields.Datetime.now() - datetime.timedelta(days=29)
 
-        def at(days, hours=0):
-            return (start + datetime.timedelta(days=days, hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-        move._chorus_apply_history(
-            InvoiceHistory(
-                invoice_id=7310045,
-                number=move.name,
-                status="MISE_EN_PAIEMENT",
-                events=[
-                    StatusEvent("DEPOSEE", at(0)),
-                    StatusEvent("MISE_A_DISPOSITION", at(0, 2)),
-                    StatusEvent("SERVICE_FAIT", at(6), "Service fait certifié par la Direction de l'architecture"),
-                    StatusEvent("MANDATEE", at(11)),
-                    StatusEvent("MISE_EN_PAIEMENT", at(20)),
-                ],
+        def deposit(product, price, days_ago, behaviour, until):
+            sandbox.behaviour = behaviour
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "partner_id": env.ref("chorus_pro_connector.demo_public_architecture").id,
+                    "invoice_date": today - datetime.timedelta(days=days_ago),
+                    "invoice_payment_term_id": env.ref("account.account_payment_term_30days").id,
+                    "l10n_fr_buyer_reference": "DIR-ARCHI",
+                    "l10n_fr_purchase_order_ref": "EJ-2026-0045871",
+                    "l10n_fr_contract_ref": "MAPA-2026-TX-017 lot 2",
+                    "invoice_line_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [fields.Command.set(tax.ids)],
+                            }
+                        )
+                    ],
+                }
             )
+            move.action_post()
+            error = move._chorus_send_now()
+            if error:
+                raise UserError(error)
+            client = account._client()
+            move.chorus_submission_id.sudo()._read_report(client)
+            for _step in range(len(codes.STATUSES)):
+                if move.chorus_status in until:
+                    break
+                move._chorus_poll(client)
+            return move
+
+        paid = deposit(
+            env.ref("chorus_pro_connector.demo_product_design_mission"), 18500.0, 30, "normal", ("MISE_EN_PAIEMENT",)
         )
-        return move
+        suspended = deposit(
+            env.ref("chorus_pro_connector.demo_product_reception_mission"), 6200.0, 5, "suspend", ("SUSPENDUE",)
+        )
+        sandbox.behaviour = "normal"  # the next invoices tried in the sandbox are paid
+        return paid | suspended

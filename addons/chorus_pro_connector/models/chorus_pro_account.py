@@ -1,11 +1,15 @@
 import datetime
 import hashlib
 import logging
+import secrets as token_generator
 import threading
 
-from odoo import api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+import requests
 
+from odoo import api, fields, models, modules, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang, selection_label
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.chorus import (
@@ -18,6 +22,9 @@ from einvoice.chorus import (
     PisteCredentials,
     codes,
 )
+from einvoice.testing.server import InProcessAdapter
+
+from .chorus_pro_sandbox import BEHAVIOURS, InProcessSandbox
 
 _logger = logging.getLogger(__name__)
 
@@ -34,11 +41,27 @@ SYNTAXES = [
 ]
 #: syntaxeFlux announced to Chorus Pro for each choice.
 SYNTAX_CODES = {"facturx": codes.SYNTAX_FACTURX, "cii": codes.SYNTAX_CII, "ubl": codes.SYNTAX_UBL}
+ENVIRONMENTS = [
+    ("sandbox", "Sandbox (served by this Odoo)"),
+    ("qualification", "PISTE qualification (sandbox of the AIFE)"),
+    ("production", "Production"),
+]
+#: The official URLs of PISTE's environments (the sandbox's are this Odoo's own routes).
 URLS = {
-    "sandbox": (SANDBOX_API_URL, SANDBOX_TOKEN_URL),
+    "qualification": (SANDBOX_API_URL, SANDBOX_TOKEN_URL),
     "production": (PRODUCTION_API_URL, PRODUCTION_TOKEN_URL),
 }
 SECRET_FIELDS = ("piste_client_id", "piste_client_secret", "technical_login", "technical_password")
+#: Where the sandboxes of this Odoo are served, below its base URL (see sandbox_base_url).
+SANDBOX_ROUTE = "/einvoice/sandbox/chorus"
+#: The system parameter that says how Odoo reaches itself (default: 127.0.0.1 and its HTTP port).
+SANDBOX_BASE_URL_PARAM = "einvoice.sandbox_base_url"
+
+
+def sandbox_base_url(env):
+    """How this Odoo reaches its own sandbox routes: the system parameter, else 127.0.0.1 on its HTTP port."""
+    url = env["ir.config_parameter"].sudo().get_param(SANDBOX_BASE_URL_PARAM)
+    return (url or f"http://127.0.0.1:{tools.config['http_port']}").rstrip("/")
 
 
 def _commit(env):
@@ -51,9 +74,8 @@ def _commit(env):
 
 def error_text(env, exc):
     """What the accountant reads for a Chorus Pro error: the advice when known, in the user's language."""
-    lang = (env.lang or "en_US")[:2]
     if isinstance(exc, ChorusProError):
-        return exc.text(lang)
+        return exc.text(engine_lang(env))
     return str(exc)
 
 
@@ -69,12 +91,13 @@ class ChorusProAccount(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
     )
     environment = fields.Selection(
-        [("sandbox", "Qualification (PISTE sandbox)"), ("production", "Production")],
+        ENVIRONMENTS,
         required=True,
-        default="sandbox",
+        default="qualification",
         tracking=True,
-        help="The qualification space of Chorus Pro is reached through PISTE's sandbox: use it to try the "
-        "connection with test credentials before production.",
+        help="Sandbox: this Odoo plays Chorus Pro and the public buyers itself, to try every case without any "
+        "account; nothing leaves the database. PISTE qualification: the AIFE's test space of Chorus Pro, reached "
+        "through PISTE's sandbox with test credentials. Production: the real Chorus Pro.",
     )
     api_url = fields.Char(
         "API URL",
@@ -134,13 +157,48 @@ class ChorusProAccount(models.Model):
     connection_message = fields.Char(readonly=True, copy=False)
     credentials_set = fields.Boolean(compute="_compute_credentials_set")
     submission_count = fields.Integer(compute="_compute_submission_count")
+    sandbox_ids = fields.One2many("chorus.pro.sandbox", "account_id", "Sandbox", groups="base.group_system")
+    sandbox_behaviour = fields.Selection(
+        BEHAVIOURS, "Public buyer's behaviour", compute="_compute_sandbox", compute_sudo=True
+    )
+    sandbox_reason = fields.Char("Buyer's reason", compute="_compute_sandbox", compute_sudo=True)
+    sandbox_structure_count = fields.Integer("Public buyers", compute="_compute_sandbox", compute_sudo=True)
+    sandbox_invoice_count = fields.Integer("Invoices in the sandbox", compute="_compute_sandbox", compute_sudo=True)
+    sandbox_url = fields.Char("Served at", compute="_compute_sandbox", compute_sudo=True)
 
     def _urls(self):
-        """(API URL, token URL): those entered, else PISTE's for the environment."""
+        """(API URL, token URL): this Odoo's routes for a sandbox; else those entered, else PISTE's."""
         self.ensure_one()
-        api_url, token_url = URLS[self.environment or "sandbox"]
+        if self.environment == "sandbox":
+            prefix = self._sandbox_prefix()
+            return f"{prefix}/cpro/", f"{prefix}/api/oauth/token"
+        api_url, token_url = URLS[self.environment or "qualification"]
         return self.api_url or api_url, self.token_url or token_url
 
+    def _sandbox_prefix(self):
+        return f"{sandbox_base_url(self.env)}{SANDBOX_ROUTE}/{self.id}"
+
+    def _sandbox(self):
+        """The sandbox of this sandbox connection (created when missing), as superuser."""
+        self.ensure_one()
+        Sandbox = self.env["chorus.pro.sandbox"].sudo()
+        return Sandbox.search([("account_id", "=", self.id)], limit=1) or Sandbox.create({"account_id": self.id})
+
+    @api.depends("environment", "sandbox_ids.behaviour", "sandbox_ids.reason", "sandbox_ids.state")
+    def _compute_sandbox(self):
+        sandboxes = self.env["chorus.pro.sandbox"].sudo().search([("account_id", "in", self.ids)])
+        by_account = {sandbox.account_id: sandbox for sandbox in sandboxes}
+        counts = sandboxes._counts(sandboxes)
+        for account in self:
+            sandbox = by_account.get(account)
+            account.sandbox_behaviour = sandbox.behaviour if sandbox else False
+            account.sandbox_reason = sandbox.reason if sandbox else False
+            account.sandbox_structure_count, account.sandbox_invoice_count = counts.get(sandbox, (0, 0))
+            account.sandbox_url = (
+                account._sandbox_prefix() if account.environment == "sandbox" and account.id else False
+            )
+
+    @api.depends(*SECRET_FIELDS)
     def _compute_credentials_set(self):
         for account, secrets in zip(self, self.sudo(), strict=True):
             account.credentials_set = all(secrets[name] for name in SECRET_FIELDS)
@@ -152,18 +210,31 @@ class ChorusProAccount(models.Model):
         for account in self:
             account.submission_count = counts.get(account, 0)
 
-    @api.constrains("active", "company_id")
+    @api.constrains("active", "company_id", "environment")
     def _check_one_per_company(self):
+        """One active connection per company: above all, never a sandbox and production at once."""
         for account in self.filtered("active"):
-            if self.search_count(
-                [("company_id", "=", account.company_id.id), ("active", "=", True), ("id", "!=", account.id)]
-            ):
+            other = self.search(
+                [("company_id", "=", account.company_id.id), ("active", "=", True), ("id", "!=", account.id)], limit=1
+            )
+            if not other:
+                continue
+            if {account.environment, other.environment} == {"sandbox", "production"}:
                 raise ValidationError(
                     self.env._(
-                        "%(company)s already has a Chorus Pro connection: archive it first.",
+                        "%(company)s cannot have a Chorus Pro sandbox and a production connection active at once: "
+                        "archive the sandbox (%(sandbox)s) first, then activate production. Invoices deposited in "
+                        "the sandbox stay there: they are not deposited again in production.",
                         company=account.company_id.name,
+                        sandbox=(account if account.environment == "sandbox" else other).name,
                     )
                 )
+            raise ValidationError(
+                self.env._(
+                    "%(company)s already has a Chorus Pro connection: archive it first.",
+                    company=account.company_id.name,
+                )
+            )
 
     @api.constrains("batch_size", "timeout", "reminder_days")
     def _check_sizes(self):
@@ -184,10 +255,116 @@ class ChorusProAccount(models.Model):
     def _for_company(self, company):
         return self.sudo().search([("company_id", "=", company.id)], limit=1)
 
+    # --- creation and changes ---------------------------------------------------------------
+
+    @api.model
+    def _sandbox_credentials(self, company_id):
+        """PISTE and technical account credentials of a new sandbox: random, known to this database only."""
+        return {
+            "piste_client_id": f"sandbox-{token_generator.token_hex(8)}",
+            "piste_client_secret": token_generator.token_urlsafe(32),
+            "technical_login": f"TECH_1_sandbox_{company_id}_{token_generator.token_hex(4)}@cpro.fr",
+            "technical_password": token_generator.token_urlsafe(24),
+        }
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("environment") == "sandbox":
+                company_id = vals.get("company_id") or self.env.company.id
+                for name, value in self._sandbox_credentials(company_id).items():
+                    vals.setdefault(name, value)
+                vals.update(api_url=False, token_url=False, password_expiry_date=False)
+        accounts = super().create(vals_list)
+        for account in accounts.filtered(lambda a: a.environment == "sandbox"):
+            account._sandbox_fill()
+        return accounts
+
+    def write(self, vals):
+        if "environment" in vals:
+            for account in self:
+                if account.environment == vals["environment"] or "sandbox" not in (
+                    account.environment,
+                    vals["environment"],
+                ):
+                    continue
+                if account.submission_count or account.credentials_set:
+                    raise UserError(
+                        self.env._(
+                            "%(name)s cannot become or stop being a sandbox: it holds credentials or deposits. "
+                            "Archive it and create another connection.",
+                            name=account.display_name,
+                        )
+                    )
+        if vals.get("environment") == "sandbox" and len(self) > 1:
+            for account in self:  # each sandbox gets its own credentials
+                account.write(vals)
+            return True
+        deactivated = (
+            self.filtered(lambda a: a.active and a.environment == "sandbox") if vals.get("active") is False else None
+        )
+        becoming_sandbox = (
+            self.filtered(lambda a: a.environment != "sandbox") if vals.get("environment") == "sandbox" else None
+        )
+        if becoming_sandbox:
+            credentials = self._sandbox_credentials(vals.get("company_id") or becoming_sandbox.company_id.id)
+            vals = dict(vals, api_url=False, token_url=False, password_expiry_date=False, **credentials)
+        result = super().write(vals)
+        if becoming_sandbox:
+            becoming_sandbox._sandbox_fill()
+        if deactivated:
+            deactivated._sandbox_unqueue()
+        return result
+
+    def _sandbox_fill(self):
+        """Fill the sandbox: its structures from the company's public buyers, then those buyers from it."""
+        self.ensure_one()
+        buyers = self._sandbox()._refresh_structures()
+        return self._sandbox_sync_partners(buyers)
+
+    def _sandbox_sync_partners(self, buyers):
+        """Look the company's public buyers up in the sandbox (and those that no longer are), as the sync job does.
+
+        Run in this transaction (in-process): the sandbox just changed and another
+        transaction would not see it yet.
+        """
+        client = self._client(in_process=True)
+        company = self.company_id
+        Partner = self.env["res.partner"].sudo()
+        partners = Partner.union(*buyers.values()) | Partner.search(
+            [("chorus_public_entity", "=", True), ("company_id", "in", [False, company.id])]
+        )
+        public = Partner
+        for partner in partners:
+            if partner._chorus_sync(client):
+                public |= partner
+        return public
+
+    def _sandbox_unqueue(self):
+        """An archived sandbox takes its queue with it: nothing queued for it goes to production."""
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search([("company_id", "in", self.company_id.ids), ("chorus_state", "=", "to_send")])
+        )
+        for move in moves:
+            move.chorus_state = False
+            move.message_post(
+                body=move.env._(
+                    "Taken out of the Chorus Pro queue: the sandbox it was queued for was archived. If this invoice "
+                    "is a real one, send it to Chorus Pro from the invoice once production is active."
+                )
+            )
+
     # --- the client -----------------------------------------------------------------------
 
-    def _client(self):
-        """The Chorus Pro client of this connection, kept per process so that its token is reused."""
+    def _client(self, in_process=False):
+        """The Chorus Pro client of this connection, kept per process so that its token is reused.
+
+        A sandbox is reached over HTTP on this Odoo's own routes, except while the registry
+        is loading (no HTTP server answers then: a module installed with its demo data) or
+        when ``in_process`` is asked: then its exchanges run in this transaction.
+        """
         self.ensure_one()
         secrets = self.sudo()
         if not self.credentials_set:
@@ -198,6 +375,11 @@ class ChorusProAccount(models.Model):
                     name=self.display_name,
                 )
             )
+        if self.environment == "sandbox":
+            if in_process or not self.env.registry.ready:
+                return self._sandbox_in_process_client()
+            # The sandbox reads this connection and its own row in the request it serves.
+            self.env.flush_all()
         key = (self.env.cr.dbname, self.id)
         api_url, token_url = self._urls()
         values = [api_url, token_url, self.timeout, *(secrets[name] for name in SECRET_FIELDS)]
@@ -217,6 +399,18 @@ class ChorusProAccount(models.Model):
         with _CLIENTS_LOCK:
             _CLIENTS[key] = (stamp, client)
         return client
+
+    def _sandbox_in_process_client(self):
+        """A client of the sandbox whose requests run in this transaction (not kept: it holds the environment)."""
+        secrets = self.sudo()
+        prefix = self._sandbox_prefix()
+        api_url, token_url = self._urls()
+        session = requests.Session()
+        session.mount(prefix, InProcessAdapter(InProcessSandbox(self._sandbox()), prefix))
+        credentials = PisteCredentials(secrets.piste_client_id, secrets.piste_client_secret, token_url=token_url)
+        return ChorusProClient(
+            api_url, credentials, secrets.technical_login, secrets.technical_password, session=session
+        )
 
     # --- buttons --------------------------------------------------------------------------
 
@@ -254,6 +448,130 @@ class ChorusProAccount(models.Model):
         action["domain"] = [("account_id", "=", self.id)]
         return action
 
+    # --- the sandbox ------------------------------------------------------------------------
+
+    def _check_sandbox_rights(self):
+        """Accounting managers start and drive the sandbox (its credentials are generated, not secrets of theirs);
+        the records they act on must be readable by them (their companies)."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(
+                self.env._("Only accounting managers (Accounting > Administrator) can start or change the sandbox.")
+            )
+        self.check_access("read")
+
+    def _open(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_try_sandbox(self):
+        """ "Try the sandbox": the company's sandbox connection, made and filled when it has none.
+
+        An active connection with no credentials and no deposit yet (a new one) becomes the
+        sandbox; one in use must be archived first, as production and the sandbox are never
+        active together.
+        """
+        self._check_sandbox_rights()
+        company = self.company_id[:1] or self.env.company
+        if not company.siret:
+            raise UserError(
+                self.env._(
+                    "%s has no SIRET: Chorus Pro, and its sandbox, know suppliers by their SIRET. Enter it in "
+                    "Settings > Companies, then try again.",
+                    company.name,
+                )
+            )
+        accounts = self.sudo().with_context(active_test=False).search([("company_id", "=", company.id)])
+        active = accounts.filtered("active")
+        sandbox = active.filtered(lambda a: a.environment == "sandbox")[:1]
+        if not sandbox and active:
+            current = active[:1]
+            if current.credentials_set or current.submission_count:
+                raise UserError(
+                    self.env._(
+                        "%(company)s already uses the Chorus Pro connection %(name)s (%(environment)s): archive it "
+                        "first to try the sandbox. Production and the sandbox are never active together.",
+                        company=company.name,
+                        name=current.name,
+                        environment=selection_label(current.with_env(self.env), "environment", current.environment),
+                    )
+                )
+            current.write({"environment": "sandbox", "name": self.env._("Chorus Pro sandbox")})
+            sandbox = current
+        if not sandbox:
+            sandbox = accounts.filtered(lambda a: a.environment == "sandbox")[:1]
+            if sandbox:
+                sandbox.active = True
+                sandbox._sandbox_fill()
+            else:
+                sandbox = accounts.create(
+                    {
+                        "name": self.env._("Chorus Pro sandbox"),
+                        "company_id": company.id,
+                        "environment": "sandbox",
+                        "syntax": "facturx",
+                    }
+                )
+        return sandbox.with_env(self.env)._open()
+
+    def _check_is_sandbox(self):
+        self.ensure_one()
+        self._check_sandbox_rights()
+        if self.environment != "sandbox" or not self.active:
+            raise UserError(self.env._("%s is not an active sandbox.", self.display_name))
+
+    def action_sandbox_refresh(self):
+        """ "Refresh the sandbox structures": the company's public buyers, as the partners are now."""
+        self._check_is_sandbox()
+        public = self.sudo()._sandbox_fill()
+        message = self.env._(
+            "The sandbox knows %(count)s public buyer(s): %(names)s.",
+            count=len(public),
+            names=", ".join(public.mapped("display_name")) or "-",
+        )
+        return notification(message, "success", reload=True)
+
+    def action_sandbox_reset(self):
+        """ "Reset the sandbox": it forgets every deposit and status and reads the public buyers again."""
+        self._check_is_sandbox()
+        account = self.sudo()
+        message = self.env._(
+            "The Chorus Pro sandbox was reset: this invoice is no longer in it. Deposit it again to try it once more."
+        )
+        moves = account.env["account.move"].search(
+            [
+                ("company_id", "=", account.company_id.id),
+                ("einvoice_sandbox", "=", True),
+                ("chorus_state", "in", ("sending", "deposited", "integrated")),
+                ("chorus_status", "not in", list(codes.FINAL_STATUSES)),
+            ]
+        )
+        moves.write({"chorus_state": "error", "chorus_error": message})
+        for move in moves:
+            move.message_post(body=message)
+        account.env["chorus.pro.submission"].search(
+            [("account_id", "=", account.id), ("state", "in", ("sending", "deposited"))]
+        ).write({"state": "error", "error": message})
+        buyers = account._sandbox()._reset()
+        account._sandbox_sync_partners(buyers)
+        return notification(self.env._("The sandbox is empty again."), "success", reload=True)
+
+    def action_sandbox_behaviour(self):
+        """ "Buyer's behaviour": what the sandbox's public buyers do with the next invoices."""
+        self._check_is_sandbox()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Buyer's behaviour"),
+            "res_model": "chorus.pro.sandbox.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_account_id": self.id},
+        }
+
     # --- expiry reminder ------------------------------------------------------------------
 
     @api.model
@@ -261,7 +579,8 @@ class ChorusProAccount(models.Model):
         """Plan an activity on the connection when its technical account password expires soon."""
         today = fields.Date.context_today(self)
         todo = self.env.ref("mail.mail_activity_data_todo")
-        for account in self.sudo().search([("password_expiry_date", "!=", False)]):
+        for record in self.sudo().search([("password_expiry_date", "!=", False)]):
+            account = in_company_lang(record, record.company_id)
             if account.password_expiry_date - datetime.timedelta(days=account.reminder_days) > today:
                 continue
             if account.activity_ids.filtered(lambda a, t=todo: a.activity_type_id == t):
@@ -269,8 +588,8 @@ class ChorusProAccount(models.Model):
             account.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=max(today, account.password_expiry_date - datetime.timedelta(days=7)),
-                summary=self.env._("Chorus Pro: renew the technical account password"),
-                note=self.env._(
+                summary=account.env._("Chorus Pro: renew the technical account password"),
+                note=account.env._(
                     "The password of the Chorus Pro technical account of %(company)s expires on %(date)s. "
                     "Change it on the Chorus Pro portal (Mon compte > Comptes techniques), then enter the new "
                     "password and expiry date in Accounting > Configuration > Chorus Pro.",

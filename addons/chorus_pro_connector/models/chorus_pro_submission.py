@@ -5,6 +5,7 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.language import in_company_lang
 from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
 
 from einvoice.chorus import ChorusProError, FlowTooLargeError, codes
@@ -55,6 +56,14 @@ class ChorusProSubmission(models.Model):
         "chorus.pro.account", "Chorus Pro connection", required=True, readonly=True, index=True, ondelete="restrict"
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    sandbox = fields.Boolean(
+        "Deposited in the sandbox",
+        compute="_compute_sandbox",
+        store=True,
+        index=True,
+        help="Deposited in the sandbox this Odoo serves: nothing reached Chorus Pro.",
+    )
+    sandbox_label = fields.Char("Sandbox", compute="_compute_sandbox_label")
     state = fields.Selection(STATES, required=True, readonly=True, default="sending", index=True)
     numero_flux = fields.Char("Flow number", readonly=True, copy=False, index=True, help="numeroFluxDepot")
     syntax = fields.Char(readonly=True, help="syntaxeFlux of the deposit.")
@@ -72,6 +81,15 @@ class ChorusProSubmission(models.Model):
     attempts = fields.Integer(readonly=True, default=1)
     error = fields.Text(readonly=True)
     technical_errors = fields.Text(readonly=True)
+
+    @api.depends("account_id.environment")
+    def _compute_sandbox(self):
+        for submission in self:
+            submission.sandbox = submission.account_id.environment == "sandbox"
+
+    def _compute_sandbox_label(self):
+        for submission in self:
+            submission.sandbox_label = self.env._("Sandbox") if submission.sandbox else False
 
     def _compute_invoice_count(self):
         for submission in self:
@@ -95,11 +113,13 @@ class ChorusProSubmission(models.Model):
         # The queue holds every user's invoices; the cron may run as anyone.
         submissions = self.sudo()
         done = 0
-        for account in submissions.env["chorus.pro.account"].search([]).filtered("credentials_set"):
+        for record in submissions.env["chorus.pro.account"].search([]).filtered("credentials_set"):
+            account = in_company_lang(record, record.company_id)  # nobody acts: the company's language
+            batch = submissions.with_env(account.env)
             try:
                 client = account._client()
-                submissions._recover(account, client)
-                done += submissions._send_batch(account, client)
+                batch._recover(account, client)
+                done += batch._send_batch(account, client)
             except ChorusProError as exc:
                 _logger.warning("Chorus Pro unavailable for %s, sending stopped: %s", account.company_id.name, exc)
         submissions.env["account.move"].flush_model(["chorus_state"])
@@ -110,16 +130,18 @@ class ChorusProSubmission(models.Model):
 
     def _claim(self, account):
         """Mark up to a batch of the company's queued invoices as being sent; committed at once."""
-        self.env["account.move"].flush_model(["chorus_state", "company_id"])
+        self.env["account.move"].flush_model(["chorus_state", "company_id", "einvoice_sandbox"])
         self.env.cr.execute(
             """
             UPDATE account_move SET chorus_state = 'sending'
              WHERE id IN (SELECT id FROM account_move
                            WHERE company_id = %s AND chorus_state = 'to_send'
+                             AND (%s OR einvoice_sandbox IS NOT TRUE)
                            ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
             RETURNING id
             """,
-            (account.company_id.id, account.batch_size),
+            # An invoice of the sandbox never leaves for production.
+            (account.company_id.id, account.environment == "sandbox", account.batch_size),
         )
         ids = sorted(row[0] for row in self.env.cr.fetchall())
         moves = self.env["account.move"].browse(ids)
@@ -211,7 +233,10 @@ class ChorusProSubmission(models.Model):
                 "error": False,
             }
         )
-        moves.write({"chorus_state": "deposited", "chorus_error": False})
+        values = {"chorus_state": "deposited", "chorus_error": False}
+        if self.sandbox:
+            values["einvoice_sandbox"] = True
+        moves.write(values)
         _logger.info("Chorus Pro: %s invoice(s) deposited in flow %s", len(moves), deposit.numero_flux)
         self.env.ref("chorus_pro_connector.cron_poll").sudo()._trigger()
         return None
@@ -266,11 +291,13 @@ class ChorusProSubmission(models.Model):
         """
         submissions = self.sudo()
         done = remaining = 0
-        Move = submissions.env["account.move"]
-        for account in submissions.env["chorus.pro.account"].search([]).filtered("credentials_set"):
+        for record in submissions.env["chorus.pro.account"].search([]).filtered("credentials_set"):
+            account = in_company_lang(record, record.company_id)  # nobody acts: the company's language
+            batch = submissions.with_env(account.env)
+            Move = batch.env["account.move"]
             try:
                 client = account._client()
-                for submission in submissions.search(
+                for submission in batch.search(
                     [("account_id", "=", account.id), ("state", "=", "deposited")], limit=account.batch_size
                 ):
                     try:
@@ -279,10 +306,10 @@ class ChorusProSubmission(models.Model):
                     except ChorusProError as exc:
                         if _unavailable(exc):
                             raise
-                        submission.error = error_text(submissions.env, exc)
+                        submission.error = error_text(batch.env, exc)
                     done += 1
                 _commit(submissions.env)
-                domain = Move._chorus_to_poll_domain(account.company_id)
+                domain = Move._chorus_to_poll_domain(account.company_id, sandbox=account.environment == "sandbox")
                 for move in Move.search(domain, order="chorus_polled_on asc nulls first, id", limit=account.batch_size):
                     try:
                         with submissions.env.cr.savepoint():
@@ -291,7 +318,7 @@ class ChorusProSubmission(models.Model):
                         if _unavailable(exc):
                             raise
                         move.write(
-                            {"chorus_error": error_text(self.env, exc), "chorus_polled_on": fields.Datetime.now()}
+                            {"chorus_error": error_text(batch.env, exc), "chorus_polled_on": fields.Datetime.now()}
                         )
                     except (UserError, EInvoiceError) as exc:
                         _logger.info("Chorus Pro status of %s not applied: %s", move.name, exc)

@@ -72,11 +72,12 @@ class ResPartner(models.Model):
             cron._trigger()
 
     def _chorus_account(self, company=None):
-        """A Chorus Pro connection to look structures up: the company's, else any (structures are public data)."""
+        """A Chorus Pro connection to look structures up: the company's, else any other but a sandbox
+        (structures are public data; a sandbox knows only its own company's public buyers)."""
         Account = self.env["chorus.pro.account"].sudo()
         account = Account._for_company(company or self.env.company)
         if not account or not account.credentials_set:
-            account = Account.search([]).filtered("credentials_set")[:1]
+            account = Account.search([("environment", "!=", "sandbox")]).filtered("credentials_set")[:1]
         return account
 
     def _chorus_own_sirets(self):
@@ -173,7 +174,10 @@ class ResPartner(models.Model):
         except UserError:
             return  # not configured yet: nothing to do
         cutoff = fields.Datetime.now() - SYNC_FRESHNESS
+        # A sandbox answers for the public buyers of its company only.
+        scope = [("company_id", "in", [False, account.company_id.id])] if account.environment == "sandbox" else []
         domain = [
+            *scope,
             ("is_company", "=", True),
             ("siret", "!=", False),
             "|",

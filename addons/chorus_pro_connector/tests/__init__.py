@@ -1,1 +1,1 @@
-from . import test_facturx, test_required_fields, test_security, test_sending, test_statuses
+from . import test_facturx, test_french, test_required_fields, test_sandbox, test_security, test_sending, test_statuses

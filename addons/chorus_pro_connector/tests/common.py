@@ -14,6 +14,8 @@ class ChorusCommon(EinvoiceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # What the jobs write is in the company's language (French when French is loaded): English here.
+        cls.company.partner_id.lang = "en_US"
         cls.sim = cls.enterClassContext(ChorusProSimulator(slow_seconds=2))
         cls.account = cls.env["chorus.pro.account"].create(
             {

@@ -39,9 +39,11 @@ class TestStatuses(ChorusCommon):
             ["issuer_platform", "receiver_platform", "receiver_platform", "buyer", "buyer"],
         )
         self.assertEqual(set(events.mapped("source")), {"chorus_pro"})
-        self.assertEqual(dict(invoice._fields["chorus_status"].selection)["MISE_EN_PAIEMENT"], "Mise en paiement")
+        self.assertEqual(dict(invoice._fields["chorus_status"].selection)["MISE_EN_PAIEMENT"], "Payment sent")
         bodies = invoice.message_ids.mapped("body")
-        self.assertTrue(any("Mandatée" in body for body in bodies), "Chorus-only statuses are shown in the chatter")
+        self.assertTrue(
+            any("Payment order issued" in body for body in bodies), "Chorus-only statuses are shown in the chatter"
+        )
         self.assertFalse(invoice.activity_ids, "nothing to do for the architect")
         # Paid: no more reading.
         calls = len(self.sim.requests)
@@ -132,7 +134,7 @@ class TestStatuses(ChorusCommon):
         [piece] = remote["attachments"]
         self.assertEqual(self.sim.attachments[piece]["content"], b"%PDF-1.7 PV de reception")
         self.assertEqual((invoice.chorus_status, invoice.einvoice_status), ("COMPLETEE", "209"))
-        with self.assertRaisesRegex(UserError, "not SUSPENDUE"):
+        with self.assertRaisesRegex(UserError, "is not Suspended in Chorus Pro"):
             self.followup(invoice, "action_chorus_complete", comment="encore").action_confirm()
 
     def test_recycle_with_the_right_commitment_from_odoo(self):

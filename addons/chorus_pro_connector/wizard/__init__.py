@@ -1,1 +1,1 @@
-from . import chorus_followup_wizard
+from . import chorus_followup_wizard, chorus_sandbox_wizard

@@ -4,7 +4,9 @@ import mimetypes
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from einvoice.chorus import ChorusProError
+from odoo.addons.l10n_fr_einvoice.language import engine_lang
+
+from einvoice.chorus import ChorusProError, codes
 
 from ..models.chorus_pro_account import error_text
 
@@ -48,12 +50,10 @@ class ChorusFollowupWizard(models.TransientModel):
                 self.env._(
                     "%(move)s is not %(status)s in Chorus Pro: refresh it from Chorus Pro first.",
                     move=move.display_name,
-                    status=expected,
+                    status=codes.status_label(expected, engine_lang(self.env)),
                 )
             )
-        account = self.env["chorus.pro.account"]._for_company(move.company_id)
-        if not account:
-            raise UserError(self.env._("%s has no Chorus Pro connection.", move.company_id.name))
+        account = move._chorus_follow_account()
         invoice_id = int(move.chorus_invoice_id)
         try:
             client = account._client()
@@ -78,9 +78,12 @@ class ChorusFollowupWizard(models.TransientModel):
             client.attach_and_complete(invoice_id, content, name, comment=self.comment or None, mimetype=mimetype)
         else:
             client.complete(invoice_id, comment=self.comment)
-        self.move_id.message_post(
-            body=self.env._("Completed in Chorus Pro: %(comment)s", comment=self.comment or self.attachment_name)
-        )
+        comment = self.comment or self.attachment_name
+        if self.move_id.einvoice_sandbox:
+            body = self.env._("Completed in Chorus Pro (sandbox): %(comment)s", comment=comment)
+        else:
+            body = self.env._("Completed in Chorus Pro: %(comment)s", comment=comment)
+        self.move_id.message_post(body=body)
 
     def _recycle(self, client, invoice_id):
         move = self.move_id
@@ -96,10 +99,17 @@ class ChorusFollowupWizard(models.TransientModel):
         )
         # The invoice now carries what Chorus Pro routes it with.
         move.write({"l10n_fr_buyer_reference": service or False, "l10n_fr_purchase_order_ref": commitment or False})
-        move.message_post(
-            body=self.env._(
+        if move.einvoice_sandbox:
+            body = self.env._(
+                "Routing corrected in Chorus Pro (sandbox): service code %(service)s, commitment number "
+                "%(commitment)s.",
+                service=service or "-",
+                commitment=commitment or "-",
+            )
+        else:
+            body = self.env._(
                 "Routing corrected in Chorus Pro: service code %(service)s, commitment number %(commitment)s.",
                 service=service or "-",
                 commitment=commitment or "-",
             )
-        )
+        move.message_post(body=body)
