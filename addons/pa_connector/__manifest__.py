@@ -1,7 +1,7 @@
 {
     "name": "E-invoicing through an approved platform (AFNOR XP Z12-013)",
     "summary": "Send and receive e-invoices and lifecycle statuses through the company's approved platform, "
-    "with its directory, by the standard Flow and Directory APIs",
+    "with its directory, by the standard Flow and Directory APIs; a sandbox served by Odoo to try every flow",
     "version": "18.0.1.0.0",
     "category": "Accounting/Localizations/EDI",
     "author": "einvoice-fr",
@@ -18,5 +18,6 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
     ],
+    "demo": ["demo/demo.xml"],
     "installable": True,
 }

@@ -8,6 +8,10 @@ flows (``deliver``), calls the subscribed webhooks with the signed ``Flow`` payl
 callback (``Afnor-Signature`` / ``Afnor-Signature-Timestamp``), answers the directory
 (legal units, facilities, directory lines, see ``register``), and fails on demand
 (``fail``, ``fail_every``: see :mod:`einvoice.testing.server`).
+
+:class:`SandboxPlatform` is the same platform made to be served by an application on its
+own routes, for its users to try every flow: it reads the invoices it is sent and answers
+with the statuses of their buyer, delivers supplier invoices, and keeps its state as JSON.
 """
 
 from __future__ import annotations
@@ -20,12 +24,34 @@ import json
 import secrets
 import time
 import uuid
+from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
+from .. import calc
+from ..api import build, load
+from ..cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, parse_cdar
+from ..errors import EInvoiceError
+from ..lifecycle import REQUESTED_ACTIONS, STATUSES, Phase
+from ..model import (
+    Address,
+    Contact,
+    CreditTransfer,
+    Identifier,
+    Invoice,
+    Item,
+    Line,
+    Party,
+    PaymentInstructions,
+    Period,
+    Price,
+    french_electronic_address,
+)
+from ..profiles import Profile
+from .cases import notes
 from .server import SimulatedService, SimulatorHandler
 
 
@@ -35,6 +61,8 @@ def _now():
 
 class PlatformSimulator(SimulatedService):
     state_attributes = ("flows", "directory", "legal_units", "facilities", "routing_codes", "webhooks", "_tokens")
+    #: whether ``POST /v1/webhooks`` subscribes (a platform may announce flows only by polling)
+    offers_webhooks = True
 
     def __init__(
         self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0, listen=True
@@ -60,6 +88,18 @@ class PlatformSimulator(SimulatedService):
     @property
     def token_url(self):
         return f"{self.url}/token"
+
+    def _issue_token(self):
+        token = uuid.uuid4().hex
+        self._tokens.add(token)
+        return token
+
+    def _token_valid(self, token):
+        return token in self._tokens
+
+    def _moment(self):
+        """The platform's clock for submittedAt / updatedAt."""
+        return _now()
 
     def reset(self):
         """Forget flows, webhooks, requests and pending failures (the directory stays)."""
@@ -152,7 +192,7 @@ class PlatformSimulator(SimulatedService):
 
     def _store(self, info, content, direction, flow_type):
         flow_id = str(uuid.uuid4())
-        moment = _now()
+        moment = self._moment()
         flow = {
             "flowId": flow_id,
             "submittedAt": moment,
@@ -188,7 +228,7 @@ class PlatformSimulator(SimulatedService):
                 flow["acknowledgement"]["details"] = [
                     {"level": "Error", "item": flow["name"], "reasonCode": reason_code, "reasonMessage": reason}
                 ]
-            flow["updatedAt"] = _now()
+            flow["updatedAt"] = self._moment()
         self._notify(flow)
         return flow
 
@@ -251,7 +291,7 @@ class _Handler(SimulatorHandler):
 
     def _authorised(self):
         header = self.headers.get("Authorization") or ""
-        return header.startswith("Bearer ") and header[7:] in self.simulator._tokens
+        return header.startswith("Bearer ") and self.simulator._token_valid(header[7:])
 
     def _route(self, method):
         length = int(self.headers.get("Content-Length") or 0)
@@ -272,11 +312,40 @@ class _Handler(SimulatorHandler):
         expected = base64.b64encode(f"{self.simulator.client_id}:{self.simulator.client_secret}".encode()).decode()
         if self.headers.get("Authorization") != f"Basic {expected}":
             return self._error(401, "INVALID_CLIENT", "unknown client")
-        token = uuid.uuid4().hex
-        self.simulator._tokens.add(token)
+        token = self.simulator._issue_token()
         return self._send(
             200, {"access_token": token, "token_type": "Bearer", "expires_in": self.simulator.token_lifetime}
         )
+
+    def _webhooks(self, method, path, body):
+        if path == "/v1/webhooks" and method == "GET":
+            # The signing key is given once, at creation.
+            hooks = [
+                {key: value for key, value in hook.items() if key != "signingKey"}
+                for hook in self.simulator.webhooks.values()
+            ]
+            return self._send(
+                200, {"count": len(hooks), "webhookIds": [h["webhookId"] for h in hooks], "webhooks": hooks}
+            )
+        if path == "/v1/webhooks" and method == "POST":
+            if not self.simulator.offers_webhooks:
+                return self._error(403, "WEBHOOKS_NOT_OFFERED", "this platform announces no flow: search them")
+            params = json.loads(body or b"{}")
+            if not params.get("callbackUrl"):
+                return self._error(400, "MISSING_REQUIRED_FIELD", "callbackUrl")
+            webhook = {
+                "webhookId": str(uuid.uuid4()),
+                "signingKey": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "createdAt": _now(),
+                **params,
+            }
+            self.simulator.webhooks[webhook["webhookId"]] = webhook
+            return self._send(201, {key: webhook[key] for key in ("webhookId", "signingKey", "createdAt")})
+        if path.startswith("/v1/webhooks/") and method == "DELETE":
+            if self.simulator.webhooks.pop(path.rsplit("/", 1)[-1], None) is None:
+                return self._error(404, "NOT_FOUND", "no such webhook")
+            return self._send(204)
+        return self._error(404, "NOT_FOUND", f"{method} {path}")
 
     def _api(self, method, body):
         path = self.path.split("?", 1)[0]
@@ -323,31 +392,8 @@ class _Handler(SimulatorHandler):
                 content_type="application/octet-stream",
                 headers=[("Content-Disposition", f"attachment;filename={stored['flow']['name']}")],
             )
-        if path == "/v1/webhooks" and method == "GET":
-            # The signing key is given once, at creation.
-            hooks = [
-                {key: value for key, value in hook.items() if key != "signingKey"}
-                for hook in self.simulator.webhooks.values()
-            ]
-            return self._send(
-                200, {"count": len(hooks), "webhookIds": [h["webhookId"] for h in hooks], "webhooks": hooks}
-            )
-        if path == "/v1/webhooks" and method == "POST":
-            params = json.loads(body or b"{}")
-            if not params.get("callbackUrl"):
-                return self._error(400, "MISSING_REQUIRED_FIELD", "callbackUrl")
-            webhook = {
-                "webhookId": str(uuid.uuid4()),
-                "signingKey": base64.b64encode(secrets.token_bytes(32)).decode(),
-                "createdAt": _now(),
-                **params,
-            }
-            self.simulator.webhooks[webhook["webhookId"]] = webhook
-            return self._send(201, {key: webhook[key] for key in ("webhookId", "signingKey", "createdAt")})
-        if path.startswith("/v1/webhooks/") and method == "DELETE":
-            if self.simulator.webhooks.pop(path.rsplit("/", 1)[-1], None) is None:
-                return self._error(404, "NOT_FOUND", "no such webhook")
-            return self._send(204)
+        if path == "/v1/webhooks" or path.startswith("/v1/webhooks/"):
+            return self._webhooks(method, path, body)
         if method == "GET" and path.startswith("/v1/siren/code-insee:"):
             unit = self.simulator.legal_units.get(unquote(path.split("code-insee:", 1)[1]))
             return self._send(200, unit) if unit else self._error(404, "NOT_FOUND", "no legal unit")
@@ -384,3 +430,328 @@ class _Handler(SimulatorHandler):
 
 
 PlatformSimulator.handler_class = _Handler
+
+
+# --- the sandbox ----------------------------------------------------------------------------
+
+#: What the sandbox's buyer does with each invoice it receives, and the status it ends with
+#: after 204 (Prise en charge).
+BUYER_ANSWERS = {"approve": "205", "refuse": "210", "dispute": "207"}
+#: The action the buyer asks for with a refusal or a dispute (MDT-121).
+BUYER_ACTIONS = {"refuse": "NIN", "dispute": "PIN"}
+
+#: The sandbox's sample French supplier (identifiers valid for python-stdnum, of no real business).
+SANDBOX_SUPPLIER_SIREN, SANDBOX_SUPPLIER_SIRET = "419876503", "41987650300014"
+SANDBOX_SUPPLIER_VAT, SANDBOX_SUPPLIER_IBAN = "FR34419876503", "FR7630004000010009876543240"
+
+#: The supplier invoices the sandbox delivers, in turn: billing frame (BT-23) and lines
+#: (name, seller's item id, quantity, net price, unit), all at the standard rate.
+_SUPPLIER_SAMPLES = (
+    (
+        "B1",
+        (
+            ("Ramette de papier A4 80 g (500 feuilles)", "FL-PAP-A4", "20", "4.60", "C62"),
+            ("Cartouche d'encre noire XL", "FL-ENC-NXL", "4", "38.90", "C62"),
+            ("Classeur à levier dos 80 mm", "FL-CLA-80", "30", "2.75", "C62"),
+        ),
+    ),
+    (
+        "S1",
+        (
+            ("Maintenance du parc informatique - forfait mensuel", "FL-MAINT-M", "1", "380.00", "MON"),
+            ("Intervention sur site", "FL-INTERV", "3", "65.00", "HUR"),
+        ),
+    ),
+    (
+        "M1",
+        (
+            ("Fauteuil de bureau ergonomique", "FL-FAUT-ERG", "2", "245.00", "C62"),
+            ("Montage et réglage sur site", "FL-MONTAGE", "2", "45.00", "HUR"),
+        ),
+    ),
+)
+
+
+def sandbox_supplier():
+    """The sample French supplier whose invoices the sandbox delivers."""
+    return Party(
+        name="Fournitures Lefèvre SAS",
+        identifiers=[Identifier(SANDBOX_SUPPLIER_SIRET, "0009")],
+        legal_id=Identifier(SANDBOX_SUPPLIER_SIREN, "0002"),
+        vat_id=SANDBOX_SUPPLIER_VAT,
+        legal_info="SAS au capital de 50 000 EUR - RCS Lille Métropole 419 876 503",
+        electronic_address=french_electronic_address(SANDBOX_SUPPLIER_SIREN),
+        address=Address(line1="27 rue des Artisans", city="Lille", post_code="59000", country_code="FR"),
+        contact=Contact(name="Service comptabilité", phone="+33 3 20 12 34 56", email="compta@lefevre.example.fr"),
+    )
+
+
+def sandbox_supplier_invoice(buyer, sequence, issue_date):
+    """Invoice number ``sequence`` of the sample supplier to ``buyer`` (a model Party), valid
+    for EN16931 and the French rules; the samples follow each other (goods, services, both)."""
+    frame, lines = _SUPPLIER_SAMPLES[(sequence - 1) % len(_SUPPLIER_SAMPLES)]
+    invoice = Invoice(
+        number=f"FL-{issue_date.year}-{sequence:05d}",
+        issue_date=issue_date,
+        due_date=issue_date + datetime.timedelta(days=30),
+        business_process=frame,
+        purchase_order_reference=f"CMD-{issue_date.year}-{sequence:04d}",
+        seller=sandbox_supplier(),
+        buyer=buyer,
+        notes=notes("B2B"),
+        payment=PaymentInstructions(
+            means_code="58",
+            remittance_info=f"FL-{issue_date.year}-{sequence:05d}",
+            credit_transfers=[CreditTransfer(SANDBOX_SUPPLIER_IBAN, "Fournitures Lefèvre SAS", "BNPAFRPP")],
+        ),
+        payment_terms="Paiement à 30 jours par virement",
+        lines=[
+            Line(
+                id=str(number),
+                quantity=Decimal(quantity),
+                unit_code=unit,
+                item=Item(name=name, seller_id=code),
+                price=Price(net=Decimal(price)),
+                vat_category="S",
+                vat_rate=Decimal(20),
+            )
+            for number, (name, code, quantity, price, unit) in enumerate(lines, start=1)
+        ],
+    )
+    if frame.startswith("S"):
+        last_month_end = issue_date.replace(day=1) - datetime.timedelta(days=1)
+        invoice.period = Period(last_month_end.replace(day=1), last_month_end)
+    return calc.compute(invoice)
+
+
+class SandboxPlatform(PlatformSimulator):
+    """An approved platform to try every flow on, that an application serves on its own routes.
+
+    It runs without a socket by default (``handle``, ``dump_state`` / ``load_state``: see
+    :mod:`einvoice.testing.server`) and adds to the simulator what makes every flow work
+    without a real platform:
+
+    - tokens carry their own proof (the expiry and an HMAC of it keyed by the client
+      secret): the state does not grow with them, and a new secret revokes them;
+    - no webhooks (``POST /v1/webhooks`` answers 403): flows are found by searching, so
+      the sandbox never calls its host back while the host is calling it;
+    - an invoice submitted is read (CII, UBL or Factur-X) and refused, as a platform's
+      checks would (acknowledgement ``Error``), when it cannot be read (REJ_SEMAN), when
+      its buyer is not in the directory (DEST_INC) or when its seller already sent that
+      number (DOUBLON); otherwise, at the next search, the sandbox answers as the seller's
+      platform (201), the buyer's platform (202, 203) and the buyer (204, then 205, 210 or
+      207 with its reason, as ``buyer_answer`` says), each status an incoming CDAR flow
+      (``CustomerInvoiceLC``) built as a real buyer's platform would;
+    - a status message submitted (CDAR) is kept as a ``SupplierInvoiceLC`` flow (given by
+      the buyer) or a ``CustomerInvoiceLC`` flow (given by the seller);
+    - :meth:`deliver_supplier_invoice`: a Factur-X invoice of a sample French supplier,
+      addressed to the given buyer, arrives as an incoming ``SupplierInvoice`` flow;
+    - :meth:`set_directory`: the companies the directory knows (SIREN-level lines).
+
+    It gives no 200 (Déposée) as a CDAR flow (the client records it when the platform
+    takes the upload), sends no copy of the mandatory statuses to the tax administration
+    and reports nothing to it.
+    """
+
+    state_attributes = ("flows", "directory", "legal_units", "facilities", "routing_codes", "pending", "sequence")
+    offers_webhooks = False
+
+    def __init__(
+        self,
+        client_id,
+        client_secret,
+        name="Sandbox",
+        buyer_answer="approve",
+        reason_code="TX_TVA_ERR",
+        reason=None,
+        token_lifetime=3600,
+        listen=False,
+    ):
+        super().__init__(client_id=client_id, client_secret=client_secret, token_lifetime=token_lifetime, listen=listen)
+        if buyer_answer not in BUYER_ANSWERS:
+            raise ValueError(f"buyer_answer must be one of {', '.join(BUYER_ANSWERS)}")
+        self.name = name
+        self.buyer_answer = buyer_answer
+        self.reason_code = reason_code
+        self.reason = reason
+        self.pending = []  # invoices taken whose buyer has not answered yet
+        self.sequence = 0  # supplier invoices delivered so far (numbers them)
+
+    def reset(self):
+        """Forget flows and pending answers; the directory and the supplier's numbering stay."""
+        super().reset()
+        with self._lock:
+            self.pending.clear()
+
+    # --- tokens and clock -------------------------------------------------------------------
+
+    def _token_mac(self, expires):
+        message = f"{self.client_id}:{expires}".encode()
+        return hmac.new(self.client_secret.encode(), message, hashlib.sha256).hexdigest()
+
+    def _issue_token(self):
+        expires = int(time.time()) + int(self.token_lifetime)
+        return f"{expires}.{self._token_mac(expires)}"
+
+    def _token_valid(self, token):
+        expires, _dot, mac = token.partition(".")
+        if not expires.isdigit() or int(expires) < time.time():
+            return False
+        return hmac.compare_digest(mac, self._token_mac(int(expires)))
+
+    def _moment(self):
+        """Strictly after every flow's updatedAt: searches by updatedAfter never miss a flow."""
+        moment = _now()
+        latest = max((entry["flow"]["updatedAt"] for entry in self.flows.values()), default="")
+        if moment <= latest:
+            following = datetime.datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ") + datetime.timedelta(microseconds=1)
+            moment = following.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return moment
+
+    # --- directory --------------------------------------------------------------------------
+
+    def set_directory(self, companies):
+        """The directory knows exactly ``companies``: ``(siren, name, public)`` each, with a
+        SIREN-level line (public buyers receive through the public portal, platform DFH)."""
+        with self._lock:
+            self.directory.clear()
+            self.legal_units.clear()
+            self.facilities.clear()
+            self.routing_codes.clear()
+            for siren, name, public in companies:
+                self.register(siren, name, entity_type="Public" if public else None, platform="DFH" if public else "WK")
+
+    # --- flows submitted --------------------------------------------------------------------
+
+    def _store(self, info, content, direction, flow_type):
+        if direction != "Out":
+            return super()._store(info, content, direction, flow_type)
+        if info.get("flowSyntax") == "CDAR":
+            return self._take_status(info, content)
+        return self._take_invoice(info, content)
+
+    def _take_status(self, info, content):
+        try:
+            message = parse_cdar(content)
+        except EInvoiceError as exc:
+            flow = super()._store(info, content, "Out", "CustomerInvoiceLC")
+            return self.acknowledge(flow["flowId"], "Error", "REJ_SEMAN", f"unreadable status message: {exc}")
+        flow_type = "SupplierInvoiceLC" if message.issuer.role == "BY" else "CustomerInvoiceLC"
+        return super()._store(info, content, "Out", flow_type)
+
+    def _take_invoice(self, info, content):
+        flow = super()._store(info, content, "Out", "CustomerInvoice")
+        try:
+            invoice = load(content, source=flow["name"]).invoice
+        except EInvoiceError as exc:
+            return self.acknowledge(flow["flowId"], "Error", "REJ_SEMAN", f"unreadable invoice: {exc}")
+        seller, buyer = invoice.seller, invoice.buyer
+        if not buyer.siren or buyer.siren not in self.legal_units:
+            return self.acknowledge(
+                flow["flowId"], "Error", "DEST_INC", f"the buyer {buyer.siren or buyer.name} is not in the directory"
+            )
+        key = [seller.siren, invoice.number, invoice.issue_date.year]
+        for other_id, entry in self.flows.items():
+            same = other_id != flow["flowId"] and entry.get("invoice") == key
+            if same and entry["flow"]["acknowledgement"]["status"] == "Ok":
+                return self.acknowledge(
+                    flow["flowId"], "Error", "DOUBLON", f"invoice {invoice.number} was already received"
+                )
+        address = seller.electronic_address
+        with self._lock:
+            self.flows[flow["flowId"]]["invoice"] = key
+            self.pending.append(
+                {
+                    "number": invoice.number,
+                    "date": invoice.issue_date.isoformat(),
+                    "type_code": invoice.type_code,
+                    "credit_note": invoice.is_credit_note,
+                    "seller_siren": seller.siren,
+                    "seller_name": seller.name,
+                    "seller_address": address.value if address and address.scheme == "0225" else seller.siren,
+                    "buyer_siren": buyer.siren,
+                    "buyer_name": buyer.name,
+                    "received_at": flow["submittedAt"],
+                    "answer": self.buyer_answer,
+                    "reason_code": self.reason_code,
+                    "reason": self.reason,
+                }
+            )
+        return flow
+
+    # --- the other side's answers -------------------------------------------------------------
+
+    def _search(self, params):
+        self.answer_pending()
+        return super()._search(params)
+
+    def answer_pending(self):
+        """Deliver the statuses of the invoices taken since the last search; returns them (CDAR bytes)."""
+        with self._lock:
+            pending, self.pending = self.pending, []
+        delivered = []
+        for entry in pending:
+            for message in self._answers(entry):
+                content = build_cdar(message)
+                self.deliver(content, f"{message.id}.xml", syntax="CDAR", flow_type="CustomerInvoiceLC")
+                delivered.append(content)
+        return delivered
+
+    def _answers(self, entry):
+        """The status messages of one invoice: its platform, the buyer's platform, then the buyer."""
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+        received = datetime.datetime.strptime(entry["received_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(microsecond=0)
+        seller = CdarParty(id=entry["seller_siren"], scheme="0002")
+        recipient = CdarParty(
+            id=entry["seller_siren"],
+            scheme="0002",
+            name=entry["seller_name"],
+            role="SE",
+            uri=entry["seller_address"],
+            uri_scheme="0225",
+        )
+        platform = CdarParty(name=self.name, role="WK")
+        buyer = CdarParty(id=entry["buyer_siren"], scheme="0002", name=entry["buyer_name"], role="BY")
+        codes = ["201", "202", "203"]
+        if not entry["credit_note"]:
+            codes += ["204", BUYER_ANSWERS[entry["answer"]]]
+        for code in codes:
+            status = STATUSES[code]
+            details = []
+            if status.reason_required:
+                action = BUYER_ACTIONS[entry["answer"]]
+                details.append(
+                    StatusDetail(
+                        reason_code=entry["reason_code"],
+                        reason=entry["reason"] or None,
+                        action_code=action,
+                        action=REQUESTED_ACTIONS[action][0],
+                    )
+                )
+            yield StatusMessage(
+                id=f"{entry['number']}_{code}_{now:%Y%m%d%H%M%S}",
+                name=f"{entry['number']} {status.label_fr}",
+                issued_at=now,
+                status=code,
+                invoice_number=entry["number"],
+                invoice_date=datetime.date.fromisoformat(entry["date"]),
+                invoice_type=entry["type_code"],
+                received_at=received,
+                seller=seller,
+                issuer=platform if status.phase == Phase.TRANSMISSION else buyer,
+                recipients=[recipient],
+                details=details,
+            )
+
+    # --- supplier invoices --------------------------------------------------------------------
+
+    def deliver_supplier_invoice(self, buyer, issue_date=None):
+        """A Factur-X (PDF/A-3, EN 16931) of the sample supplier to ``buyer`` (a model Party)
+        arrives as an incoming flow; returns ``(Flow object, model Invoice)``."""
+        with self._lock:
+            self.sequence += 1
+            sequence = self.sequence
+        invoice = sandbox_supplier_invoice(buyer, sequence, issue_date or datetime.date.today())
+        pdf = build(invoice, "facturx", Profile.EN16931)
+        flow = self.deliver(pdf, f"{invoice.number}.pdf", syntax="Factur-X", flow_type="SupplierInvoice")
+        return flow, invoice

@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..language import in_company_lang
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -8,7 +10,7 @@ class AccountMove(models.Model):
     def _l10n_fr_einvoice_load_demo(self, company_id):
         """The demo company's chart, bank account and a few invoices in each case, checked."""
         company = self.env["res.company"].browse(company_id)
-        env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
+        env = in_company_lang(self.with_company(company).with_context(allowed_company_ids=company.ids), company).env
         if not company.partner_id.bank_ids:
             env["res.partner.bank"].create(
                 {

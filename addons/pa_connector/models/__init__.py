@@ -1,1 +1,9 @@
-from . import account_move, einvoice_flow, einvoice_platform, res_partner
+from . import (
+    account_move,
+    einvoice_flow,
+    einvoice_platform,
+    einvoice_platform_demo,
+    einvoice_sandbox,
+    ir_http,
+    res_partner,
+)

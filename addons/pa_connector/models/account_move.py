@@ -35,7 +35,7 @@ class AccountMove(models.Model):
                 platforms[company] = self.env["einvoice.platform"].sudo()._for_company(company)
             platform = platforms[company]
             partner = move.partner_id.commercial_partner_id
-            if not platform or not partner._einvoice_may_receive():
+            if not platform or not partner._einvoice_may_receive() or not move._einvoice_may_use(platform):
                 continue
             if move.einvoice_flow_ids.filtered(lambda f: f.flow_type == "CustomerInvoice" and f.state != "error"):
                 continue
@@ -51,6 +51,14 @@ class AccountMove(models.Model):
                 raise UserError(_("%s: only posted customer invoices are sent.", move.display_name))
             if move._einvoice_channel() != "platform":
                 raise UserError(_("%s goes through Chorus Pro, not the approved platform.", move.display_name))
+            if not move._einvoice_may_use(platform):
+                raise UserError(
+                    self.env._(
+                        "%s went through the sandbox: it is a trial, never sent to a real platform. Cancel it with "
+                        "a credit note and issue the invoice again to send it for real.",
+                        move.display_name,
+                    )
+                )
             if move.einvoice_flow_ids.filtered(
                 lambda f: f.flow_type == "CustomerInvoice" and f.state not in ("error", "rejected")
             ):
@@ -58,6 +66,11 @@ class AccountMove(models.Model):
             self.env["einvoice.flow"]._queue(
                 platform, "CustomerInvoice", move, syntax=move._einvoice_platform_syntax(platform)
             )
+
+    def _einvoice_may_use(self, platform):
+        """Never mixed: what went through a sandbox never goes to a real platform."""
+        self.ensure_one()
+        return platform.environment == "sandbox" or not self.einvoice_sandbox
 
     def action_einvoice_view_flows(self):
         self.ensure_one()
@@ -75,6 +88,7 @@ class AccountMove(models.Model):
         platform = self.env["einvoice.platform"].sudo()._for_company(self.company_id)
         if (
             platform
+            and self._einvoice_may_use(platform)
             and event.attachment_id
             and not self.env["einvoice.flow"].sudo().search_count([("event_id", "=", event.id)])
         ):

@@ -4,13 +4,16 @@ import uuid
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.language import in_company_lang, selection_label
 from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
 
+from einvoice import api as einvoice_api
 from einvoice.errors import EInvoiceError, TransportError
 from einvoice.lifecycle import STATUSES
 from einvoice.pdf import embed_xml
 from einvoice.platform.http import ResponseTooLarge
 from einvoice.profiles import Profile
+from einvoice.render import render_pdf
 
 _logger = logging.getLogger(__name__)
 
@@ -45,8 +48,9 @@ MAX_INCOMING_SIZE = 30 * 1024 * 1024
 
 def _commit(env):
     """Commit the work done so far. A batch already accepted by the platform must be on disk
-    before the next one starts; tests run in one transaction and must not commit."""
-    if not modules.module.current_test:
+    before the next one starts; tests run in one transaction and must not commit, nor must a
+    module being installed (its demo data sends through the sandbox: Odoo commits the module whole)."""
+    if not modules.module.current_test and env.registry.ready:
         env.cr.commit()  # pylint: disable=invalid-commit
 
 
@@ -74,16 +78,56 @@ class EinvoiceFlow(models.Model):
     error = fields.Text(readonly=True)
     submitted_at = fields.Char(readonly=True, help="Submission time on the platform's clock.")
     updated_at = fields.Char(readonly=True, help="Last update on the platform's clock.")
+    sandbox = fields.Boolean(
+        compute="_compute_sandbox",
+        store=True,
+        index=True,
+        help="Through the sandbox that Odoo serves itself: no real flow, nothing declared.",
+    )
+    sandbox_badge = fields.Char("Sandbox mark", compute="_compute_sandbox_badge")
 
     _sql_constraints = [  # noqa: RUF012 (Odoo reads this class attribute)
         ("tracking_unique", "unique(tracking_id)", "A tracking id names one flow."),
         ("platform_flow_unique", "unique(platform_id, platform_flow_id)", "A platform flow is saved once."),
     ]
 
+    @api.depends("platform_id.environment")
+    def _compute_sandbox(self):
+        for flow in self:
+            flow.sandbox = flow.platform_id.environment == "sandbox"
+
+    @api.depends("sandbox")
+    def _compute_sandbox_badge(self):
+        label = self.env._("Sandbox")
+        for flow in self:
+            flow.sandbox_badge = label if flow.sandbox else False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        flows = super().create(vals_list)
+        flows._mark_sandbox_moves()
+        return flows
+
     def write(self, vals):
         if "state" in vals and vals["state"] != "error":
             vals.setdefault("error", False)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("move_id"):
+            self._mark_sandbox_moves()
+        return result
+
+    def _mark_sandbox_moves(self):
+        """Invoices and bills that went through a sandbox are marked so, for good."""
+        moves = self.filtered("sandbox").move_id.filtered(lambda move: not move.einvoice_sandbox)
+        if moves:
+            moves.sudo().write({"einvoice_sandbox": True})
+
+    def _log_on_move(self, message):
+        """A note in the chatter of the flow's invoice or bill; a sandbox flow says it is one."""
+        if not self.move_id:
+            return
+        text = self.env._("%s (sandbox).", message) if self.sandbox else f"{message}."
+        self.move_id.sudo()._message_log(body=text)
 
     # --- queueing --------------------------------------------------------------------------
 
@@ -155,10 +199,15 @@ class EinvoiceFlow(models.Model):
         """
         flows = self.sudo()  # the queue is shared by every user's invoices; the cron may run as anyone
         done = 0
-        for platform in flows.env["einvoice.platform"].search([]):
-            done += flows._send_batch(platform)
+        for record in flows.env["einvoice.platform"].search([]):
+            platform = in_company_lang(record, record.company_id)  # nobody acts: the company's language
+            done += flows.with_env(platform.env)._send_batch(platform)
+        # Flows left on an archived platform (a sandbox once gone live) are never sent: not counted.
         self.env.cr.execute(
-            "SELECT count(*) FROM einvoice_flow WHERE direction = 'out' AND state IN ('queued', 'sending')"
+            """
+            SELECT count(*) FROM einvoice_flow f JOIN einvoice_platform p ON p.id = f.platform_id
+             WHERE f.direction = 'out' AND f.state IN ('queued', 'sending') AND p.active
+            """
         )
         remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -273,10 +322,25 @@ class EinvoiceFlow(models.Model):
             except UserError as exc:
                 # The platform has the flow: that must stay recorded whatever the lifecycle says.
                 self.error = _("Sent, but the status 200 was not recorded: %s", exc)
+            self._log_on_move(
+                self.env._(
+                    "E-invoice sent to %(platform)s, flow %(flow)s",
+                    platform=self.platform_id.name,
+                    flow=self.platform_flow_id,
+                )
+            )
+        elif self.event_id:
+            self._log_on_move(
+                self.env._(
+                    "Sent to %(platform)s: status %(status)s",
+                    status=selection_label(self.event_id, "status", self.event_id.status),
+                    platform=self.platform_id.name,
+                )
+            )
 
     def _refresh_recipient(self):
         """Before an invoice leaves, a directory answer older than a week is asked again."""
-        if self.flow_type not in INVOICE_TYPES or not self.move_id or not self.platform_id.directory_url:
+        if self.flow_type not in INVOICE_TYPES or not self.move_id or not self.platform_id.has_directory:
             return
         partner = self.move_id.partner_id.commercial_partner_id
         if not partner._einvoice_directory_fresh():
@@ -293,7 +357,7 @@ class EinvoiceFlow(models.Model):
                     "%(partner)s cannot receive e-invoices yet (directory: %(state)s). Send this invoice by "
                     "another means, or retry once the directory lists its platform.",
                     partner=partner.display_name,
-                    state=dict(partner._fields["einvoice_directory_state"].selection)[partner.einvoice_directory_state],
+                    state=selection_label(partner, "einvoice_directory_state", partner.einvoice_directory_state),
                 )
             )
 
@@ -330,11 +394,17 @@ class EinvoiceFlow(models.Model):
         return content, name
 
     def _facturx_pdf(self, move, xml):
-        pdf = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf("account.account_invoices", move.ids)[0]
-        )
+        if not self.env.registry.ready:
+            # A module being installed (demo data): Odoo's report engine would wait for ever, as
+            # wkhtmltopdf fetches the report's styles from the HTTP server, which waits for the
+            # registry. The engine draws the invoice it sends instead.
+            pdf = render_pdf(einvoice_api.load(xml).invoice)
+        else:
+            pdf = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf("account.account_invoices", move.ids)[0]
+            )
         return embed_xml(pdf, xml, move._l10n_fr_einvoice_format_of()[1])
 
     # --- acknowledgements and incoming flows --------------------------------------------------
@@ -347,11 +417,13 @@ class EinvoiceFlow(models.Model):
         a flow is acknowledged (never asked for again) once it is saved.
         """
         flows = self.sudo()
-        for platform in flows.env["einvoice.platform"].search([]):
+        for record in flows.env["einvoice.platform"].search([]):
+            platform = in_company_lang(record, record.company_id)  # nobody acts: the company's language
+            batch = flows.with_env(platform.env)
             try:
                 client = platform._clients()[0]
-                flows._read_acknowledgements(platform, client)
-                flows._receive(platform, client)
+                batch._read_acknowledgements(platform, client)
+                batch._receive(platform, client)
             except (TransportError, UserError) as exc:
                 _logger.warning("Platform %s: receiving stopped: %s", platform.name, exc)
 
@@ -395,6 +467,10 @@ class EinvoiceFlow(models.Model):
                     external_id=f"{remote['flowId']}:213",
                 )
         self.write(values)
+        if values.get("state") == "rejected":
+            self._log_on_move(
+                self.env._("Rejected by %(platform)s: %(error)s", platform=self.platform_id.name, error=self.error)
+            )
 
     def _receive(self, platform, client):
         where = {"flowDirection": ["In"]}
@@ -458,9 +534,32 @@ class EinvoiceFlow(models.Model):
                         ._einvoice_apply_cdar(self.attachment_id.raw, source="platform", company=self.company_id)
                     )
                     self.write({"state": "done", "event_id": event.id, "move_id": event.move_id.id})
+                    status = selection_label(event, "status", event.status)
+                    if event.reason_code or event.reason:
+                        message = self.env._(
+                            "Received from %(platform)s: status %(status)s, reason %(code)s %(reason)s",
+                            status=status,
+                            platform=self.platform_id.name,
+                            code=event.reason_code or "",
+                            reason=event.reason or "",
+                        )
+                    else:
+                        message = self.env._(
+                            "Received from %(platform)s: status %(status)s",
+                            status=status,
+                            platform=self.platform_id.name,
+                        )
+                    self._log_on_move(message)
                 else:
                     move = self._import_bill()
                     self.write({"state": "done", "move_id": move.id})
+                    self._log_on_move(
+                        self.env._(
+                            "E-invoice received from %(platform)s, flow %(flow)s",
+                            platform=self.platform_id.name,
+                            flow=self.platform_flow_id,
+                        )
+                    )
         except (UserError, EInvoiceError) as exc:
             self.write({"state": "error", "error": str(exc)})
         _commit(self.env)

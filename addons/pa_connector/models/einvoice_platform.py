@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.errors import TransportError
+from einvoice.lifecycle import STATUSES
 from einvoice.platform import BearerToken, ClientCredentials, DirectoryClient, FlowClient
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +17,20 @@ _logger = logging.getLogger(__name__)
 #: requests. A digest of the settings goes with them, so a changed setting builds new clients.
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
+
+ENVIRONMENTS = [
+    ("sandbox", "Sandbox (served by this Odoo)"),
+    ("test", "Test environment of the platform"),
+    ("production", "Production"),
+]
+#: What the sandbox's buyer does with the invoices it receives (einvoice.testing.platform.BUYER_ANSWERS).
+SANDBOX_BUYER_ANSWERS = [
+    ("approve", "Approves them (205)"),
+    ("refuse", "Refuses them (210)"),
+    ("dispute", "Disputes them (207)"),
+]
+#: The reasons a buyer may refuse an invoice for (BR-FR-CDV-CL-09), also given with a dispute.
+SANDBOX_REASON_CODES = [(code, code) for code in sorted(STATUSES["210"].reasons)]
 
 
 class EinvoicePlatform(models.Model):
@@ -30,10 +45,14 @@ class EinvoicePlatform(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
     )
     environment = fields.Selection(
-        [("sandbox", "Sandbox (tests)"), ("production", "Production")], required=True, default="sandbox"
+        ENVIRONMENTS,
+        required=True,
+        default="test",
+        help="Sandbox: Odoo serves a platform itself, to try every flow before going live (nothing real is sent "
+        "nor declared). Test environment: the approved platform's own test service. Production: the real flows.",
     )
     flow_url = fields.Char(
-        "Flow Service URL", required=True, help="Base URL of the Flow Service, without /v1 (e.g. https://api.pa.fr)."
+        "Flow Service URL", help="Base URL of the Flow Service, without /v1 (e.g. https://api.pa.fr)."
     )
     directory_url = fields.Char(
         "Directory Service URL", help="Base URL of the Directory Service, without /v1. Empty: no directory look-ups."
@@ -79,21 +98,104 @@ class EinvoicePlatform(models.Model):
     )
     connection_message = fields.Char(readonly=True, copy=False)
     flow_count = fields.Integer(compute="_compute_flow_count")
+    has_directory = fields.Boolean(
+        compute="_compute_has_directory", store=True, help="The platform answers directory look-ups."
+    )
+    # --- the sandbox (environment "sandbox": see models/einvoice_sandbox.py) ---
+    sandbox_url = fields.Char(
+        "Served at", compute="_compute_sandbox_url", help="Where Odoo reaches the sandbox it serves."
+    )
+    sandbox_buyer_answer = fields.Selection(
+        SANDBOX_BUYER_ANSWERS,
+        string="The sandbox's buyer",
+        default="approve",
+        help="What the buyer does with each invoice sent through the sandbox, after taking it in charge (204).",
+    )
+    sandbox_reason_code = fields.Selection(
+        SANDBOX_REASON_CODES,
+        string="Reason code",
+        default="CMD_ERR",
+        help="The reason the sandbox's buyer gives when it refuses or disputes an invoice (MDT-113).",
+    )
+    sandbox_reason = fields.Char(
+        "Reason", help="The reason in words (MDT-114), e.g. the purchase order number is missing."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("environment") == "sandbox":
+                vals["auth_method"] = "oauth2"  # the sandbox's own credentials, made here
+        platforms = super().create(vals_list)
+        sandboxes = platforms.filtered(lambda p: p.environment == "sandbox")
+        if sandboxes:
+            sandboxes._sandbox_setup()
+        return platforms
+
+    def write(self, vals):
+        if "environment" in vals and any(
+            (p.environment == "sandbox") != (vals["environment"] == "sandbox") for p in self
+        ):
+            raise UserError(
+                self.env._(
+                    "A sandbox stays a sandbox, and a real platform never becomes one: create a new platform "
+                    "instead (and archive the sandbox to go live)."
+                )
+            )
+        archived_sandboxes = (
+            self.filtered(lambda p: p.active and p.environment == "sandbox") if vals.get("active") is False else None
+        )
+        result = super().write(vals)
+        if archived_sandboxes:
+            archived_sandboxes._sandbox_forget_directory()
+        return result
 
     @api.constrains("active", "company_id")
     def _check_one_per_company(self):
         for platform in self.filtered("active"):
-            others = self.search_count(
-                [("company_id", "=", platform.company_id.id), ("active", "=", True), ("id", "!=", platform.id)]
+            other = self.search(
+                [("company_id", "=", platform.company_id.id), ("active", "=", True), ("id", "!=", platform.id)],
+                limit=1,
             )
-            if others:
+            if not other:
+                continue
+            company = platform.company_id.name
+            if other.environment == "sandbox" and platform.environment != "sandbox":
                 raise ValidationError(
-                    _("%(company)s already has an active platform: archive it first.", company=platform.company_id.name)
+                    self.env._(
+                        "%(company)s is trying e-invoicing in the sandbox %(sandbox)s: a real platform cannot be "
+                        "active at the same time. To go live, archive the sandbox first, then activate "
+                        "%(platform)s (what went through the sandbox stays marked Sandbox and never goes to a "
+                        "real platform).",
+                        company=company,
+                        sandbox=other.name,
+                        platform=platform.name,
+                    )
                 )
+            if platform.environment == "sandbox" and other.environment != "sandbox":
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s already sends its e-invoices through %(platform)s: a sandbox cannot be active "
+                        "at the same time (flows would mix). Try the sandbox on a test database, or archive "
+                        "%(platform)s first.",
+                        company=company,
+                        platform=other.name,
+                    )
+                )
+            raise ValidationError(
+                self.env._("%(company)s already has an active platform: archive it first.", company=company)
+            )
 
-    @api.constrains("flow_url", "directory_url", "token_url")
+    @api.constrains("flow_url", "directory_url", "token_url", "environment")
     def _check_urls(self):
         for platform in self:
+            if platform.environment != "sandbox" and not platform.flow_url:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s is required (only a sandbox, which Odoo serves itself, needs none).",
+                        field=platform._fields["flow_url"].get_description(self.env)["string"],
+                    )
+                )
             for field in ("flow_url", "directory_url", "token_url"):
                 value = platform[field]
                 if value and not value.startswith(("https://", "http://")):
@@ -122,6 +224,18 @@ class EinvoicePlatform(models.Model):
         for platform in self:
             platform.webhook_url = f"{base}/einvoice/platform/{platform.id}/webhook" if platform.id else False
 
+    @api.depends("environment", "directory_url")
+    def _compute_has_directory(self):
+        for platform in self:
+            platform.has_directory = platform.environment == "sandbox" or bool(platform.directory_url)
+
+    @api.depends("environment")
+    def _compute_sandbox_url(self):
+        for platform in self:
+            platform.sandbox_url = (
+                platform._sandbox_url() if platform.environment == "sandbox" and platform.id else False
+            )
+
     def _compute_flow_count(self):
         counts = dict(
             self.env["einvoice.flow"]._read_group([("platform_id", "in", self.ids)], ["platform_id"], ["__count"])
@@ -138,6 +252,8 @@ class EinvoicePlatform(models.Model):
     def _clients(self):
         """(FlowClient, DirectoryClient or None), kept per process so the token is reused."""
         self.ensure_one()
+        if self.environment == "sandbox":
+            return self._sandbox_clients()  # not kept: how Odoo reaches its sandbox depends on the moment
         key = (self.env.cr.dbname, self.id)
         secrets = self.sudo()
         stamp = hashlib.sha256(
@@ -198,6 +314,15 @@ class EinvoicePlatform(models.Model):
     def action_subscribe_webhook(self):
         """Ask the platform to announce incoming flows on this database's webhook URL."""
         self.ensure_one()
+        if self.environment == "sandbox":
+            # A sandbox request that called Odoo back would wait on Odoo itself (one worker, tests).
+            raise UserError(
+                self.env._(
+                    'The sandbox announces no flow by webhook: the scheduled action "E-invoicing platform: '
+                    'receive invoices, statuses and acknowledgements" fetches them (every 15 minutes, and a '
+                    "minute after each sandbox button)."
+                )
+            )
         flows, _directory = self._clients()
         try:
             if self.webhook_id:

@@ -4,6 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.language import selection_label
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.errors import TransportError
@@ -54,7 +55,7 @@ class ResPartner(models.Model):
             if (
                 cron
                 and cron.sudo().active
-                and self.env["einvoice.platform"].sudo().search_count([("directory_url", "!=", False)])
+                and self.env["einvoice.platform"].sudo().search_count([("has_directory", "=", True)])
             ):
                 cron._trigger()
         return partners
@@ -66,7 +67,7 @@ class ResPartner(models.Model):
 
     def _einvoice_directory_platform(self, company=None):
         Platform = self.env["einvoice.platform"].sudo()
-        domain = [("directory_url", "!=", False)]
+        domain = [("has_directory", "=", True)]
         platform = Platform.search([*domain, ("company_id", "=", (company or self.env.company).id)], limit=1)
         return platform or Platform.search(domain, limit=1)
 
@@ -78,6 +79,8 @@ class ResPartner(models.Model):
         siren, siret = partner.l10n_fr_siren, partner.siret or None
         if not siren:
             raise UserError(_("%s has no SIREN: it cannot be looked up in the directory.", partner.display_name))
+        if platform.environment == "sandbox":
+            platform._sandbox_know(partner)
         lines = directory.lines_of(siren)
         line = best_line(lines, siret=siret, routing_code=partner.l10n_fr_routing_code or None)
         values = {"einvoice_directory_checked_on": fields.Datetime.now()}
@@ -126,7 +129,7 @@ class ResPartner(models.Model):
                     "%(partner)s cannot receive e-invoices yet (%(state)s): "
                     "invoices to it are not sent through the platform.",
                     partner=partner.name,
-                    state=dict(DIRECTORY_STATES)[state],
+                    state=selection_label(partner, "einvoice_directory_state", state),
                 ),
                 "warning",
             )

@@ -55,3 +55,46 @@ class PlatformCommon(EinvoiceCommon):
             if not Flow.search_count([("direction", "=", "out"), ("state", "in", ("queued", "sending"))]):
                 return
         self.fail(f"the queue is not empty after {max_runs} runs")
+
+
+class SandboxCommon(EinvoiceCommon):
+    """The seller company trying e-invoicing in the sandbox that Odoo serves itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.invoice_edi_format = "fr_cii"  # a Factur-X needs wkhtmltopdf (tested on its own)
+        cls.sandbox = cls.env["einvoice.platform"].create(
+            {"name": "Bac à sable", "environment": "sandbox", "company_id": cls.company.id}
+        )
+
+    def send_all(self, max_runs=20):
+        Flow = self.env["einvoice.flow"]
+        for _run in range(max_runs):
+            Flow._cron_send_flows()
+            if not Flow.search_count(
+                [
+                    ("platform_id", "=", self.sandbox.id),
+                    ("direction", "=", "out"),
+                    ("state", "in", ("queued", "sending")),
+                ]
+            ):
+                return
+        self.fail(f"the queue is not empty after {max_runs} runs")
+
+    def receive(self):
+        self.env["einvoice.flow"]._cron_receive_flows()
+
+    def sandbox_flows(self, direction=None, flow_type=None, platform=None):
+        """The flows the sandbox holds now, oldest first: [(Flow object, content)]."""
+        state = (platform or self.sandbox)._sandbox_state()
+        entries = sorted(state.flows.values(), key=lambda entry: entry["flow"]["updatedAt"])
+        return [
+            (entry["flow"], entry["content"])
+            for entry in entries
+            if (direction is None or entry["flow"]["flowDirection"] == direction)
+            and (flow_type is None or entry["flow"]["flowType"] == flow_type)
+        ]
+
+    def invoice(self, **values):
+        return self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)], **values)

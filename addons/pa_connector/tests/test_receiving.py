@@ -82,7 +82,9 @@ class TestReceiving(PlatformCommon):
         with self.assertLogs("odoo.addons.pa_connector.models.einvoice_flow", "WARNING"):
             self.env["einvoice.flow"]._cron_receive_flows()
         self.assertFalse(self.buyer_platform.in_cursor)
-        self.assertFalse(self.env["einvoice.flow"].search([("direction", "=", "in")]))
+        self.assertFalse(
+            self.env["einvoice.flow"].search([("platform_id", "=", self.buyer_platform.id), ("direction", "=", "in")])
+        )
 
     def test_a_file_over_30_mb_is_not_downloaded_but_kept_as_an_error(self):
         self.fast(self.buyer_platform)
