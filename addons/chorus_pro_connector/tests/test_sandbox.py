@@ -519,7 +519,8 @@ class TestSandboxDemo(HttpCase):
         self.assertEqual((account.environment, account.active), ("sandbox", True))
         company = account.company_id
         moves = self.env["account.move"].search(
-            [("company_id", "=", company.id), ("einvoice_sandbox", "=", True)], order="invoice_date"
+            [("company_id", "=", company.id), ("einvoice_sandbox", "=", True), ("chorus_state", "!=", False)],
+            order="invoice_date",
         )
         self.assertEqual(moves.mapped("chorus_status"), ["MISE_EN_PAIEMENT", "SUSPENDUE"])
         paid, suspended = moves

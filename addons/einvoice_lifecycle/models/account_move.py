@@ -377,7 +377,13 @@ class AccountMove(models.Model):
         """Mandatory statuses not reported 20 hours after their timestamp: an activity before the 24 h limit."""
         limit = fields.Datetime.now() - datetime.timedelta(hours=20)
         events = self.env["einvoice_lifecycle.event"].search(
-            [("mandatory", "=", True), ("reported_at", "=", False), ("timestamp", "<=", limit)]
+            [
+                ("mandatory", "=", True),
+                ("reported_at", "=", False),
+                ("timestamp", "<=", limit),
+                # A sandbox reports nothing to anyone, by design: no deadline to warn about.
+                ("move_id.einvoice_sandbox", "=", False),
+            ]
         )
         for record in events.move_id:
             move = in_company_lang(record, record.company_id)

@@ -8,18 +8,21 @@ class LifecycleStats(models.Model):
     _name = "einvoice_lifecycle.stats"
     _description = "E-invoice lifecycle figures"
     _auto = False
-    _order = "month desc, company_id, direction"
+    _order = "month desc, company_id, direction, sandbox"
 
     company_id = fields.Many2one("res.company", readonly=True)
     month = fields.Date(readonly=True)
     direction = fields.Selection([("out", "Customer invoices"), ("in", "Vendor bills")], readonly=True)
+    sandbox = fields.Boolean(readonly=True, help="Figures of the flows exchanged with a sandbox, kept apart.")
     invoice_count = fields.Integer(string="Invoices", readonly=True)
     refused_count = fields.Integer(string="Refused (210)", readonly=True)
     rejected_count = fields.Integer(string="Rejected (213)", readonly=True)
     disputed_count = fields.Integer(string="Disputed or suspended", readonly=True)
     rejection_rate = fields.Float(string="Refused or rejected (%)", readonly=True, aggregator="avg")
     overdue_mandatory_count = fields.Integer(
-        string="Mandatory statuses overdue", readonly=True, help="Not reported 24 hours after their timestamp"
+        string="Mandatory statuses overdue",
+        readonly=True,
+        help="Not reported 24 hours after their timestamp (a sandbox reports nothing: never overdue)",
     )
 
     def init(self):
@@ -29,7 +32,7 @@ class LifecycleStats(models.Model):
                 """
             CREATE OR REPLACE VIEW %s AS (
                 WITH moves AS (
-                    SELECT m.id, m.company_id,
+                    SELECT m.id, m.company_id, COALESCE(m.einvoice_sandbox, false) AS sandbox,
                            date_trunc('month', COALESCE(m.invoice_date, m.date))::date AS month,
                            CASE WHEN m.move_type IN ('out_invoice', 'out_refund') THEN 'out' ELSE 'in' END
                                AS direction
@@ -48,11 +51,12 @@ class LifecycleStats(models.Model):
                                     WHERE e.move_id = moves.id AND e.status IN ('207', '208')) AS disputed,
                            (SELECT count(*) FROM einvoice_lifecycle_event e
                              WHERE e.move_id = moves.id AND e.mandatory AND e.reported_at IS NULL
+                               AND NOT moves.sandbox
                                AND e.timestamp < (now() at time zone 'UTC') - interval '24 hours') AS overdue
                       FROM moves
                 )
-                SELECT row_number() OVER (ORDER BY month, company_id, direction) AS id,
-                       company_id, month, direction,
+                SELECT row_number() OVER (ORDER BY month, company_id, direction, sandbox) AS id,
+                       company_id, month, direction, sandbox,
                        count(*) AS invoice_count,
                        count(*) FILTER (WHERE refused) AS refused_count,
                        count(*) FILTER (WHERE rejected) AS rejected_count,
@@ -60,7 +64,7 @@ class LifecycleStats(models.Model):
                        round(100.0 * count(*) FILTER (WHERE refused OR rejected) / count(*), 2) AS rejection_rate,
                        sum(overdue) AS overdue_mandatory_count
                   FROM flags
-              GROUP BY company_id, month, direction
+              GROUP BY company_id, month, direction, sandbox
             )
             """,
                 SQL.identifier(self._table),
