@@ -37,6 +37,12 @@ class AccountMove(models.Model):
         help="The last lifecycle status of the e-invoice (French reform, Flux 6).",
     )
     einvoice_event_ids = fields.One2many("einvoice_lifecycle.event", "move_id", string="Lifecycle", copy=False)
+    einvoice_channel = fields.Selection(
+        [("platform", "Approved platform"), ("chorus_pro", "Chorus Pro")],
+        string="E-invoice channel",
+        compute="_compute_einvoice_channel",
+        help="How the invoice travels: the company's approved platform, or Chorus Pro for public buyers.",
+    )
     einvoice_sandbox = fields.Boolean(
         string="Sandbox",
         readonly=True,
@@ -190,6 +196,11 @@ class AccountMove(models.Model):
             message=data,
             message_name=f"{message.id}.xml",
         )
+
+    @api.depends("partner_id", "move_type")
+    def _compute_einvoice_channel(self):
+        for move in self:
+            move.einvoice_channel = move._einvoice_channel()
 
     def _einvoice_channel(self):
         """How this invoice travels: "platform" (the company's approved platform) unless a
