@@ -70,8 +70,11 @@ def format_decimal(value, max_decimals=None, min_decimals=0):
 
     ``min_decimals`` keeps e.g. amounts as ``12.50``; ``max_decimals``
     rounds first (half up) when a value carries more precision than the
-    syntax allows.
+    syntax allows. No value (None) gives no text: the builders then write the element empty
+    or leave it out, and validation names the missing term.
     """
+    if value is None:
+        return None
     if max_decimals is not None and decimals_of(value) > max_decimals:
         value = round_to(value, max_decimals)
     text = format(value, "f")

@@ -70,8 +70,19 @@ def is_pdf(data):
 
 #: What pypdf and a malformed object graph raise while a PDF is read (pypdf parses lazily, so
 #: any access may fail): a wrong type where a dictionary is expected, a dangling reference,
-#: a stream that does not decode, a decompression limit, a graph too deep.
-_MALFORMED = (PyPdfError, DependencyError, KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError)
+#: a stream that does not decode or names a filter pypdf lacks (NotImplementedError), a
+#: decompression limit, a graph too deep.
+_MALFORMED = (
+    PyPdfError,
+    DependencyError,
+    NotImplementedError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
 #: A name tree of more nodes than this is not an invoice's attachment list.
 MAX_NAME_TREE_NODES = 1000
 #: An embedded invoice XML over this size is refused (the XML limit of the engine).
@@ -179,7 +190,12 @@ def _file_bytes(spec):
     stream = _resolve(ef.get("/UF") or ef.get("/F"), StreamObject)
     if stream is None:
         return None
-    data = stream.get_data()
+    try:
+        data = stream.get_data()
+    except _MALFORMED as exc:  # a filter pypdf lacks, data that does not inflate, a limit reached
+        raise ParseError(
+            f"PDF: the embedded file {_spec_name(spec)!r} cannot be decoded ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from exc
     if len(data) > MAX_EMBEDDED_BYTES:
         raise ParseError(f"PDF: the embedded file is over the {MAX_EMBEDDED_BYTES} bytes limit")
     return data
@@ -761,7 +777,7 @@ def container_findings(data, profile):
         if metadata is not None:
             try:
                 xmp = parse_xml(metadata.get_data(), source="XMP metadata")
-            except ParseError:
+            except (ParseError, *_MALFORMED):  # not XML, or a stream that does not decode
                 xmp = None
         parts = _xmp_values(xmp, (_XMP_PDFAID,), "part") if xmp is not None else []
         conformance = _xmp_values(xmp, (_XMP_PDFAID,), "conformance") if xmp is not None else []

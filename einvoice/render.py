@@ -132,7 +132,7 @@ def render_pdf(invoice):
         font = FONT_BOLD if bold else FONT
         pdf.setFont(font, size)
         draw = {"left": pdf.drawString, "right": pdf.drawRightString}[anchor]
-        draw(x, yy, drawable(value, font))
+        draw(x, yy, drawable("" if value is None else value, font))
 
     def new_page_if_needed(yy, needed=20 * mm):
         if yy < needed:
@@ -142,7 +142,8 @@ def render_pdf(invoice):
 
     text(left, y, f"{TYPE_LABELS.get(invoice.type_code, 'Facture')} n° {invoice.number}", 16, True)
     y -= 7 * mm
-    text(left, y, f"Date : {invoice.issue_date.strftime('%d/%m/%Y')}")
+    if invoice.issue_date:
+        text(left, y, f"Date : {invoice.issue_date.strftime('%d/%m/%Y')}")
     if invoice.due_date:
         text(left + 60 * mm, y, f"Échéance : {invoice.due_date.strftime('%d/%m/%Y')}")
     y -= 10 * mm

@@ -256,7 +256,9 @@ FLUX10 = frctc("Flux 10", "frr-schematron/Flux10.xslt", "fnfe-rfe/Flux10/Flux10.
 def plan(syntax, profile, facturx, french):
     """The (xsd, [stylesheets]) to run for a document; optional artefacts may be None."""
     if syntax == Syntax.CII:
-        level = Profile.EXTENDED if profile == Profile.EXTENDED_CTC_FR else (profile or Profile.EN16931)
+        # A BT-24 of no Factur-X level (PEPPOL BIS is a UBL profile here) runs the EN16931 rules.
+        level = Profile.EXTENDED if profile == Profile.EXTENDED_CTC_FR else profile
+        level = level if level in FACTURX_XSD else Profile.EN16931
         if facturx and profile == Profile.EXTENDED_CTC_FR:
             # Factur-X carries EXTENDED-CTC-FR content as Factur-X EXTENDED (FNFE note §1):
             # its receiver runs the EXTENDED XSD and rules (which refuse the CTC-FR BT-24,
@@ -268,7 +270,7 @@ def plan(syntax, profile, facturx, french):
             xsd = CII_XSD
             if profile == Profile.EXTENDED_CTC_FR:
                 rules = [CTC_FR_CII]
-            elif profile in (None, Profile.EN16931):
+            elif level == Profile.EN16931:
                 rules = [CEN_CII if CEN_CII.locate() else FACTURX_SCHEMATRON[Profile.EN16931]]
             else:
                 rules = [FACTURX_SCHEMATRON[level]]
