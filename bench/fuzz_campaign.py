@@ -64,14 +64,19 @@ def _peak_rss():
     return max(own, children) * 1024  # kilobytes on Linux
 
 
-def _worker(number, workers, seed, total, seeds, stop, channel, first_index, quiet, recycle):
+def _worker(number, workers, seed, total, seeds, stop, channel, first_index, quiet, recycle, log):
     """Run inputs first_index, first_index + workers, ... (below ``total`` when it is set), at
     most ``recycle`` of them (then a fresh worker takes over, so that the memory measured is
     that of recent inputs and not of everything the process ever held)."""
+    import faulthandler
+    import traceback
+
     if quiet:
         # Saxon reports the dynamic errors of the rules on the native stderr: thousands of lines.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+    # A native crash (a library's segmentation fault) leaves its Python stack here.
+    faulthandler.enable(file=os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
     from einvoice.testing import fuzz
 
     fuzz.quiet_libraries()
@@ -86,13 +91,18 @@ def _worker(number, workers, seed, total, seeds, stop, channel, first_index, qui
         if done == recycle:
             channel.send(("recycle", number, index))
             return
-        item = generator.generate(index)
         channel.send(("start", number, index))
-        before = _peak_rss()
-        outcome = fuzz.run_input(item.data)
-        crashes = [(c.stage, c.signature, c.message, c.traceback) for c in outcome.crashes]
-        after = _peak_rss()
-        channel.send(("done", number, index, outcome.seconds, (before, after), crashes, item.seed, item.mutations))
+        try:
+            item = generator.generate(index)
+            before = _peak_rss()
+            outcome = fuzz.run_input(item.data)
+            crashes = [(c.stage, c.signature, c.message, c.traceback) for c in outcome.crashes]
+            after = _peak_rss()
+            message = ("done", number, index, outcome.seconds, (before, after), crashes, item.seed, item.mutations)
+        except Exception as exc:  # noqa: BLE001 - a fault of the fuzzer itself: said, and the run goes on
+            crash = [("generate", f"Fuzzer error {type(exc).__name__}", str(exc)[:300], traceback.format_exc())]
+            message = ("done", number, index, 0.0, (_peak_rss(), _peak_rss()), crash, "?", ())
+        channel.send(message)
         index += workers
         done += 1
     channel.send(("finished", number, index))
@@ -124,6 +134,7 @@ class Campaign:
         self._generator = None
         self.finished = set()
         self.ready = set()
+        self.silent_deaths = 0
 
     def start_worker(self, number, first_index):
         receiving, sending = self.context.Pipe(duplex=False)
@@ -140,6 +151,7 @@ class Campaign:
                 first_index,
                 not self.args.verbose,
                 self.args.recycle,
+                str(self.out / f"worker-{number}.log"),
             ),
             daemon=True,
         )
@@ -188,9 +200,10 @@ class Campaign:
         folder.mkdir(parents=True, exist_ok=True)
         if len(list(folder.glob("*.txt"))) >= self.args.keep:
             return
-        if data is None:
+        if data is None and not signature.startswith("Fuzzer error"):
             data = self.generator.generate(index).data
-        (folder / f"{index}.bin").write_bytes(data)
+        if data is not None:
+            (folder / f"{index}.bin").write_bytes(data)
         (folder / f"{index}.txt").write_text(
             f"seed {self.args.seed}, input {index}, from {seed_name}\nmutations: {list(mutations)}\n"
             f"stage: {stage}\n\n{trace}\n"
@@ -253,6 +266,9 @@ class Campaign:
                 if not process.is_alive() and number not in self.channels:
                     if number not in self.ready:
                         raise SystemExit(f"worker {number} stopped before its first input (exit {process.exitcode})")
+                    self.silent_deaths += 1
+                    if self.silent_deaths > 5:
+                        raise SystemExit(f"workers keep stopping between inputs: see {self.out}/worker-*.log")
                     self.start_worker(number, self.next_index[number])  # stopped between two inputs
                 continue
             if not process.is_alive() and number in self.channels:
@@ -287,7 +303,7 @@ class Campaign:
         self.out.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         for number in range(self.args.workers):
-            self.start_worker(number, number)
+            self.start_worker(number, self.args.first + number)
         last_progress = time.monotonic()
         timed_from = None
         while len(self.finished) < self.args.workers:
@@ -352,10 +368,11 @@ def replay(args, seeds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--inputs", type=int, help="run this many inputs (numbers 0 to N-1)")
+    budget.add_argument("--inputs", type=int, help="run the inputs numbered below N (from --first)")
     budget.add_argument("--duration", type=float, help="run for this many seconds")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first", type=int, default=0, help="number of the first input (to resume or look closer)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "fuzz"))
     parser.add_argument("--keep", type=int, default=5, help="inputs kept per crash signature")
     parser.add_argument("--max-seconds", type=float, default=10.0, help="an input slower than this is a crash")

@@ -772,8 +772,8 @@ def p_second(rng, pikepdf, document, material):
     """A second invoice XML, or the same file specification listed twice."""
     streams = _embedded_streams(pikepdf, document)
     names = document.Root.get("/Names")
-    files = names.get("/EmbeddedFiles") if names is not None else None
-    if not streams or files is None or not isinstance(files.get("/Names"), pikepdf.Array):
+    files = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
+    if not streams or not isinstance(files, pikepdf.Dictionary) or not isinstance(files.get("/Names"), pikepdf.Array):
         return None
     spec, stream = rng.choice(streams)
     other = pikepdf.Stream(document, mutate_xml(rng, stream.read_bytes(), material)[0])
@@ -910,30 +910,32 @@ def mutate_pdf(rng, data, material):
     if pikepdf is None or rng.random() < 0.25:
         out, described = mutate_bytes(rng, data, inserts=(b"obj", b"endobj", b"stream", b"<<", b"]", b"R", b"\x00"))
         return out, [described]
-    document = pikepdf.open(io.BytesIO(data))
-    done = []
-    for _ in range(rng.choice((1, 1, 2, 3))):
-        described = _weighted(rng, PDF_OBJECT_MUTATORS)(rng, pikepdf, document, material)
-        if described:
-            done.append(described)
-    out = io.BytesIO()
-    # Written the same on every run: an identifier from the content, RC4 rather than AES
-    # (whose initialisation vectors are random) when encrypted.
-    options = {"deterministic_id": True}
-    if rng.random() < 0.03:
-        revision = rng.choice((3, 4))
-        options = {
-            "static_id": True,
-            "encryption": pikepdf.Encryption(owner="owner", user="", R=revision, aes=False, metadata=False),
-        }
-        done.append(f"encrypted R{revision}")
-    mode = rng.choice(
-        (pikepdf.ObjectStreamMode.preserve, pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.generate)
-    )
-    compress = rng.random() < 0.8
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pikepdf warns of what the mutations broke, as it should
-        document.save(out, object_stream_mode=mode, compress_streams=compress, fix_metadata_version=False, **options)
+    with pikepdf.open(io.BytesIO(data)) as document:
+        done = []
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            described = _weighted(rng, PDF_OBJECT_MUTATORS)(rng, pikepdf, document, material)
+            if described:
+                done.append(described)
+        out = io.BytesIO()
+        # Written the same on every run: an identifier from the content, RC4 rather than AES
+        # (whose initialisation vectors are random) when encrypted.
+        options = {"deterministic_id": True}
+        if rng.random() < 0.03:
+            revision = rng.choice((3, 4))
+            options = {
+                "static_id": True,
+                "encryption": pikepdf.Encryption(owner="owner", user="", R=revision, aes=False, metadata=False),
+            }
+            done.append(f"encrypted R{revision}")
+        mode = rng.choice(
+            (pikepdf.ObjectStreamMode.preserve, pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.generate)
+        )
+        compress = rng.random() < 0.8
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pikepdf warns of what the mutations broke, as it should
+            document.save(
+                out, object_stream_mode=mode, compress_streams=compress, fix_metadata_version=False, **options
+            )
     out = out.getvalue()
     if rng.random() < 0.05:
         out += rng.choice(APPENDED_UPDATES)
@@ -984,7 +986,8 @@ class Generator:
         xmls = [s for s in self.seeds if not s.is_pdf]
         chosen = rng.choice(pdfs if pdfs and (not xmls or rng.random() < PDF_SHARE) else xmls)
         pikepdf = _pikepdf()
-        failures = (ValueError, TypeError, KeyError, etree.LxmlError) + ((pikepdf.PdfError,) if pikepdf else ())
+        # A stream qpdf cannot decode either, a structure an earlier mutation already broke...
+        failures = (ValueError, TypeError, KeyError, etree.LxmlError) + ((pikepdf.PikepdfError,) if pikepdf else ())
         try:
             if chosen.is_pdf:
                 data, done = mutate_pdf(rng, chosen.data, self.material)
