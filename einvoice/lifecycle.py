@@ -253,8 +253,9 @@ STATUSES = {
 #: Statuses that must reach the tax administration (within 24 hours of their timestamp).
 MANDATORY = frozenset(code for code, status in STATUSES.items() if status.mandatory)
 
-#: Transmission order on each platform: a status and the one that must come before it.
-_TRANSMISSION_PREDECESSOR = {"201": "200", "203": "202"}
+#: Transmission order on each platform: a status and the one that must come before it. The
+#: receiving platform's 202 is optional (XP Z12-014 sequencing): 203 may come alone.
+_TRANSMISSION_PREDECESSOR = {"201": "200"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,8 @@ ALLOWED = [
     (["200", "201"], "202", None),
     (["200", "201", "202"], "203", None),
     (["203"], "204", None),
+    ([], "203", None),  # 202 is optional
+    (["200", "201"], "203", None),
     (["204"], "205", None),
     (["204", "205"], "211", None),
     (["204", "205", "211"], "212", None),
@@ -46,7 +48,6 @@ def test_allowed(history, code, reason):
 FORBIDDEN = [
     ([], "201", None, "comes after 200"),
     (["202"], "201", None, "comes after 200"),
-    ([], "203", None, "comes after 202"),
     (["204"], "209", None, "answers a suspension"),
     (["210"], "205", None, "ended the invoice's lifecycle"),
     (["213"], "202", None, "ended the invoice's lifecycle"),
