@@ -259,8 +259,13 @@ class AccountMove(models.Model):
             details=list(details),
         )
 
-    def _einvoice_give_status(self, status, reason_code=None, reason=None, action_code=None, amounts=None):
-        """A status we give: checked, recorded, and its CDAR attached for the connector to send."""
+    def _einvoice_give_status(
+        self, status, reason_code=None, reason=None, action_code=None, amounts=None, timestamp=None
+    ):
+        """A status we give: checked, recorded, and its CDAR attached for the connector to send.
+
+        ``timestamp`` is when the status happened (a payment's date for 212), now by default.
+        """
         self.ensure_one()
         reason_code, reason, action_code = reason_code or None, reason or None, action_code or None
         if self.is_purchase_document():
@@ -288,6 +293,7 @@ class AccountMove(models.Model):
             status,
             emitter,
             source="manual" if status != "212" else "automatic",
+            timestamp=timestamp,
             reason_code=reason_code,
             reason=reason,
             action_code=action_code,

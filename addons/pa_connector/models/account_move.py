@@ -81,10 +81,8 @@ class AccountMove(models.Model):
     # --- statuses we give travel as CDAR -----------------------------------------------------
 
     # EXTENDS einvoice_lifecycle
-    def _einvoice_give_status(self, status, reason_code=None, reason=None, action_code=None, amounts=None):
-        event = super()._einvoice_give_status(
-            status, reason_code=reason_code, reason=reason, action_code=action_code, amounts=amounts
-        )
+    def _einvoice_give_status(self, status, **options):
+        event = super()._einvoice_give_status(status, **options)
         platform = self.env["einvoice.platform"].sudo()._for_company(self.company_id)
         if (
             platform
