@@ -64,7 +64,7 @@ def _peak_rss():
     return max(own, children) * 1024  # kilobytes on Linux
 
 
-def _worker(number, workers, seed, total, seeds, stop, channel, first_index, quiet, recycle, log):
+def _worker(number, workers, seed, total, seeds, stop, channel, first_index, quiet, recycle, log, max_repeat):
     """Run inputs first_index, first_index + workers, ... (below ``total`` when it is set), at
     most ``recycle`` of them (then a fresh worker takes over, so that the memory measured is
     that of recent inputs and not of everything the process ever held)."""
@@ -80,7 +80,7 @@ def _worker(number, workers, seed, total, seeds, stop, channel, first_index, qui
     from einvoice.testing import fuzz
 
     fuzz.quiet_libraries()
-    generator = fuzz.Generator(seeds, seed=seed)
+    generator = fuzz.Generator(seeds, seed=seed, max_repeat=max_repeat)
     # Compile every stylesheet the seeds need before timing anything: compilation is paid once
     # per process, not per input.
     for item in seeds:
@@ -152,6 +152,7 @@ class Campaign:
                 not self.args.verbose,
                 self.args.recycle,
                 str(self.out / f"worker-{number}.log"),
+                self.args.max_repeat,
             ),
             daemon=True,
         )
@@ -171,7 +172,7 @@ class Campaign:
         if self._generator is None:
             from einvoice.testing import fuzz
 
-            self._generator = fuzz.Generator(self.seeds, seed=self.args.seed)
+            self._generator = fuzz.Generator(self.seeds, seed=self.args.seed, max_repeat=self.args.max_repeat)
         return self._generator
 
     def save_input(self, folder, index, note):
@@ -354,10 +355,13 @@ class Campaign:
 def replay(args, seeds):
     from einvoice.testing import fuzz
 
-    item = fuzz.Generator(seeds, seed=args.seed).generate(args.replay)
+    item = fuzz.Generator(seeds, seed=args.seed, max_repeat=args.max_repeat).generate(args.replay)
     print(f"input {args.replay} from {item.seed}: {'; '.join(item.mutations)} ({len(item.data)} bytes)")
     if args.write:
         Path(args.write).write_bytes(item.data)
+    fuzz.quiet_libraries()
+    for seed in seeds:  # compile the stylesheets first, as the campaign's workers do
+        fuzz.run_input(seed.data)
     outcome = fuzz.run_input(item.data)
     print(f"{outcome.seconds:.2f} s, loaded: {outcome.loaded}")
     for crash in outcome.crashes:
@@ -372,6 +376,7 @@ def main(argv=None):
     budget.add_argument("--duration", type=float, help="run for this many seconds")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-repeat", type=int, default=2000, help="most invoice lines one mutation adds")
     parser.add_argument("--first", type=int, default=0, help="number of the first input (to resume or look closer)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "fuzz"))
     parser.add_argument("--keep", type=int, default=5, help="inputs kept per crash signature")

@@ -6,7 +6,7 @@ report; Factur-X PDFs the engine writes): see :mod:`einvoice.testing.fuzz` for t
 For every input ``load``, ``check`` and, when it loads, ``build`` to CII, UBL and Factur-X may
 only return or raise an ``EInvoiceError``, each input within 10 s. The seed is fixed, so a
 failure here is the same failure on every machine; ``bench/fuzz_campaign.py --replay N
---seed 20261125`` runs input N again (with the same seeds: the same artefacts directory or
+--seed 20261125 --max-repeat 300`` runs input N again (with the same seeds: the same artefacts directory or
 none), and the long campaign runs the same mutators on far more inputs.
 """
 
