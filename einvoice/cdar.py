@@ -67,6 +67,7 @@ class StatusDetail:
     action_code: str | None = None  # MDT-121
     action: str | None = None  # MDT-122
     sequence: int | None = None  # MDT-124-2
+    note: str | None = None  # MDT-126, e.g. why a payment is cancelled (DGFiP annex 7, P1.17)
     characteristics: list[Characteristic] = dataclasses.field(default_factory=list)
 
 
@@ -190,6 +191,8 @@ def build_tree(message):
         _opt(node, "RequestedAction", detail.action)
         # BR-FR-CDV-16: every status detail carries its sequence number.
         _el(node, "ram", "SequenceNumeric", str(detail.sequence if detail.sequence is not None else number))
+        if detail.note:
+            _el(_el(node, "ram", "IncludedNote"), "ram", "Content", detail.note)
         for item in detail.characteristics:
             _characteristic(node, item)
     return root
@@ -277,6 +280,7 @@ def parse_cdar(data):
                 action_code=node.text("RequestedActionCode"),
                 action=node.text("RequestedAction"),
                 sequence=int(sequence) if sequence and sequence.isdigit() else None,
+                note=node.text("IncludedNote/Content"),
                 characteristics=[_read_characteristic(c) for c in node.all("SpecifiedDocumentCharacteristic")],
             )
         )
@@ -304,11 +308,16 @@ def parse_cdar(data):
     )
 
 
-def cashed_amounts(amounts_by_rate, currency="EUR"):
-    """The status detail of a 212 (Encaissée): one MEN characteristic per VAT rate (BR-FR-CDV-14)."""
+def cashed_amounts(amounts_by_rate, currency="EUR", note=None):
+    """The status detail of a 212 (Encaissée): one MEN characteristic per VAT rate (BR-FR-CDV-14).
+
+    A cancelled payment is a 212 with negative amounts and its reason in ``note`` (MDT-126),
+    as DGFiP annex 7 (rules P1.15 and P1.17) prescribes.
+    """
     return StatusDetail(
+        note=note,
         characteristics=[
             Characteristic(type_code="MEN", changed=False, amount=amount, currency=currency, percent=rate)
             for rate, amount in sorted(amounts_by_rate.items())
-        ]
+        ],
     )

@@ -29,7 +29,7 @@ from einvoice.cdar import (
     parse_cdar,
 )
 from einvoice.errors import ParseError
-from einvoice.lifecycle import STATUSES
+from einvoice.lifecycle import STATUSES, Emitter
 from einvoice.validation import validate
 
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -112,6 +112,17 @@ def test_cashed_example_content(reference_dir):
     assert message.invoice_date == datetime.date(2025, 7, 1)
 
 
+def _issuer(code):
+    """Who gives the status, as the CDAR names it: a platform (WK) for a 305, else the buyer or the seller."""
+    status = STATUSES[code]
+    if status.acknowledgement_type == "305":
+        # Transmission statuses and the administration's come from a platform (BR-FR-CDV-CL-03).
+        return CdarParty(role="WK")
+    if Emitter.BUYER in status.emitters:
+        return CdarParty(id="552081317", scheme="0002", name="Client Industriel SA", role="BY")
+    return CdarParty(id="732829320", scheme="0002", name="Atelier Dupont SARL", role="SE")
+
+
 def _message(code, details=()):
     return StatusMessage(
         id=f"F2026-0001_{code}_20261002101500",
@@ -122,10 +133,7 @@ def _message(code, details=()):
         invoice_date=datetime.date(2026, 9, 15),
         received_at=datetime.datetime(2026, 9, 15, 18, 0),
         seller=CdarParty(id="732829320", scheme="0002"),
-        # Transmission statuses come from a platform (role WK, BR-FR-CDV-CL-03), the others from the buyer.
-        issuer=CdarParty(role="WK")
-        if STATUSES[code].acknowledgement_type == "305"
-        else CdarParty(id="552081317", scheme="0002", name="Client Industriel SA", role="BY"),
+        issuer=_issuer(code),
         recipients=[
             CdarParty(
                 id="732829320", scheme="0002", name="Atelier Dupont SARL", role="SE", uri="732829320", uri_scheme="0225"
@@ -136,24 +144,64 @@ def _message(code, details=()):
     )
 
 
-REASONS = {"206": "QTE_ERR", "207": "TX_TVA_ERR", "208": "JUSTIF_ABS", "210": "DOUBLON", "213": "DOUBLON"}
+#: The reason each status needs (BR-FR-CDV-15), or is given here to check its list (BR-FR-CDV-CL-09).
+REASONS = {
+    "206": "QTE_ERR",
+    "207": "TX_TVA_ERR",
+    "208": "JUSTIF_ABS",
+    "210": "DOUBLON",
+    "213": "DOUBLON",
+    "221": "ROUTAGE_ERR",
+    "251": "REJ_SEMAN",
+    "501": "IRR_SYNTAX",
+}
 
 
-@pytest.mark.parametrize("code", sorted(c for c in STATUSES if c <= "213"))
+@pytest.mark.parametrize("code", sorted(STATUSES))
 def test_every_status_builds_valid(code):
     details = []
     if code in REASONS:
         details = [StatusDetail(reason_code=REASONS[code], reason="Motif", action_code="NIN")]
     elif code == "212":
         details = [cashed_amounts({Decimal(20): Decimal("1200.00"), Decimal("5.5"): Decimal("105.50")})]
+    elif code == "220":
+        details = [StatusDetail(reason="Remplacée par la facture F2026-0002")]
     xml = build_cdar(_message(code, details))
     report = validate(xml)
     assert report.fatal == [], [(f.rule_id, f.message_en) for f in report.fatal]
+    # Every code is in the FNFE-MPE list (BR-FR-CDV-CL-06, warning-level).
+    assert "BR-FR-CDV-CL-06" not in {f.rule_id for f in report.findings}
     again = parse_cdar(xml)
     assert again.status == code and again.status_code == STATUSES[code].status_code
+    assert again.acknowledgement_type == STATUSES[code].acknowledgement_type
+    if code in REASONS:
+        assert again.details[0].reason_code == REASONS[code]
     if code == "212":
         amounts = {c.percent: c.amount for c in again.details[0].characteristics}
         assert amounts == {Decimal("5.50"): Decimal("105.5"), Decimal("20.00"): Decimal(1200)}
+
+
+@pytest.mark.parametrize("code", sorted(c for c, s in STATUSES.items() if s.reason_required))
+def test_status_without_its_reason_is_refused(code):
+    report = validate(build_cdar(_message(code)))
+    assert "BR-FR-CDV-15" in {f.rule_id for f in report.fatal}
+
+
+def test_status_rejection_reasons_are_not_in_the_fnfe_list():
+    """The DSE's reasons for a rejected mandatory status (table 12) are missing from BR-FR-CDV-CL-09:
+    a 601 carrying one breaks that rule, which is why the engine accepts them only on received 601."""
+    xml = build_cdar(_message("601", [StatusDetail(reason_code="REJ_INC", reason="Statuts incohérents")]))
+    assert "BR-FR-CDV-CL-09" in {f.rule_id for f in validate(xml).fatal}
+
+
+def test_missing_seller_siren_is_refused():
+    """MDT-129 (the seller's SIREN) is mandatory but for a flow not receivable (501): BR-FR-CDV-13."""
+    message = _message("204")
+    message.seller = CdarParty()
+    assert "BR-FR-CDV-13" in {f.rule_id for f in validate(build_cdar(message)).fatal}
+    message = _message("501", [StatusDetail(reason_code="IRR_SYNTAX")])
+    message.seller = CdarParty()
+    assert validate(build_cdar(message)).fatal == []
 
 
 def test_cashed_without_amounts_is_refused():

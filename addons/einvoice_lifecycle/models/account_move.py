@@ -1,21 +1,53 @@
 import datetime
-from collections import defaultdict
 from decimal import Decimal
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang, selection_label
 
-from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, cashed_amounts, parse_cdar
+from einvoice.cdar import (
+    PPF_ID,
+    PPF_ROLE,
+    PPF_SCHEME,
+    CdarParty,
+    StatusDetail,
+    StatusMessage,
+    build_cdar,
+    cashed_amounts,
+    parse_cdar,
+)
 from einvoice.errors import EInvoiceError
-from einvoice.lifecycle import REQUESTED_ACTIONS, STATUSES, Emitter, check_event
+from einvoice.lifecycle import (
+    ADMINISTRATION_REASONS,
+    ADMINISTRATION_REJECTIONS,
+    REPORTING_DELAY,
+    REQUESTED_ACTIONS,
+    STATUSES,
+    Emitter,
+    check_event,
+    current_status,
+)
+from einvoice.validation import validate
 
-from .lifecycle_event import STATUS_SELECTION
+from .lifecycle_event import ADMINISTRATION_STATUS_SELECTION, INVOICE_STATUS_SELECTION
 
-#: Statuses the buyer gives on a vendor bill, and the seller on an invoice.
-BUYER_STATUSES = ("204", "205", "206", "207", "208", "210", "211")
-SELLER_STATUSES = ("209", "212")
+#: Statuses the buyer gives on a vendor bill, and the seller on an invoice (DSE v3.2 table 8 and
+#: the FNFE-MPE list). 211 is the buyer's on a bill it paid, the seller's on a credit note it paid back.
+BUYER_STATUSES = ("204", "205", "206", "207", "208", "210", "211", "214")
+SELLER_STATUSES = ("209", "211", "212", "220", "224", "225", "226", "227", "228")
+#: The warning comes this long after a mandatory status that is not reported yet, before the 24 h limit.
+DEADLINE_WARNING_AFTER = datetime.timedelta(hours=20)
+#: Older unreported statuses are past the limit already: the deadline job and the overdue figure
+#: look at this last stretch only, not at every status ever recorded.
+DEADLINE_HORIZON_DAYS = 7
+#: Where to fix what a rule of an outgoing lifecycle message complains about.
+CDAR_RULE_HINTS = {
+    "BR-FR-CDV-13": "seller_siren",
+    "BR-FR-CDV-08": "recipient_address",
+}
 
 
 def _siren_party(partner):
@@ -28,13 +60,23 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     einvoice_status = fields.Selection(
-        STATUS_SELECTION,
+        INVOICE_STATUS_SELECTION,
         string="E-invoice status",
         compute="_compute_einvoice_status",
         store=True,
         tracking=True,
         index=True,
         help="The last lifecycle status of the e-invoice (French reform, Flux 6).",
+    )
+    einvoice_administration_status = fields.Selection(
+        ADMINISTRATION_STATUS_SELECTION,
+        string="Tax administration",
+        compute="_compute_einvoice_status",
+        store=True,
+        tracking=True,
+        index=True,
+        help="The last answer of the tax administration about what the platforms sent it on this invoice: "
+        "its regulatory data, the flow that carried them, its mandatory statuses.",
     )
     einvoice_event_ids = fields.One2many("einvoice_lifecycle.event", "move_id", string="Lifecycle", copy=False)
     einvoice_channel = fields.Selection(
@@ -50,12 +92,22 @@ class AccountMove(models.Model):
         index=True,
         help="Sent or received through a sandbox that Odoo serves itself: no real flow, nothing declared.",
     )
+    einvoice_internal = fields.Boolean(
+        string="Internal credit note",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Credit note that cancels a refused or rejected invoice in the books only: it produces no "
+        "regulated flow and is sent to no platform (DGFiP specifications, section 3.6.4).",
+    )
 
     @api.depends("einvoice_event_ids.status")
     def _compute_einvoice_status(self):
         for move in self:
-            events = move.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))
-            move.einvoice_status = events[-1:].status or False
+            history = move.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id)).mapped("status")
+            move.einvoice_status = current_status(history) or False
+            answers = [code for code in history if STATUSES[code].from_administration]
+            move.einvoice_administration_status = answers[-1] if answers else False
 
     # --- the one entry point ---------------------------------------------------------------
 
@@ -73,19 +125,33 @@ class AccountMove(models.Model):
         external_id=None,
         message=None,
         message_name=None,
+        reported_at=None,
+        event_values=None,
     ):
         """Record a lifecycle status from any connector or action; returns the event.
 
         The same event applied twice is recorded once: same message id, or same status,
         emitter, reason and timestamp. A status the rules do not allow now raises a UserError
-        that says why.
+        that says why. ``reported_at``: when the status reached the administration, for the
+        statuses a platform or Chorus Pro reports itself as it gives them. ``event_values``: further
+        fields of the event (the payment a 212 reports); such an event is told apart by them, never
+        taken for another of the same content (two payments of one day are two 212).
+
+        This is the only way an event is created: whoever may change the move may record its
+        statuses, and only in the order the rules allow (events have no create right).
         """
         self.ensure_one()
+        self.check_access("write")
         Event = self.env["einvoice_lifecycle.event"]
         timestamp = timestamp or fields.Datetime.now()
         for event in self.einvoice_event_ids:
             same_message = external_id and event.external_id == external_id
-            same_content = (event.status, event.emitter, event.reason_code or None, event.timestamp) == (
+            same_content = not event_values and (
+                event.status,
+                event.emitter,
+                event.reason_code or None,
+                event.timestamp,
+            ) == (
                 status,
                 emitter,
                 reason_code or None,
@@ -116,10 +182,13 @@ class AccountMove(models.Model):
             "action_text": action_text or False,
             "amounts": amounts or False,
             "external_id": external_id or False,
+            "reported_at": reported_at or False,
+            **(event_values or {}),
         }
-        event = Event.create(values)
         if message:
-            event.attachment_id = self._einvoice_attach(message_name or f"{self.name}_{status}.xml", message)
+            values["attachment_id"] = self._einvoice_attach(message_name or f"{self.name}_{status}.xml", message).id
+        # The caller's right on the move was checked above, the order by check_event.
+        event = Event.sudo().create(values).with_env(self.env)
         self._einvoice_after_event(event)
         return event
 
@@ -139,19 +208,28 @@ class AccountMove(models.Model):
             raise UserError(self.env._("This lifecycle message cannot be read: %s", exc)) from exc
         siren = message.seller.id
         scope = [("company_id", "=", company.id)] if company else []
+        if not siren and not company:
+            # Only a flow not receivable (501) may name no seller (BR-FR-CDV-13): the company whose
+            # platform received it must then be known.
+            raise UserError(
+                self.env._(
+                    "The lifecycle message %(id)s names no seller (MDT-129): it cannot be matched to an invoice.",
+                    id=message.id,
+                )
+            )
         moves = self.search(
             [
                 *scope,
                 ("move_type", "in", ("out_invoice", "out_refund")),
                 ("name", "=", message.invoice_number),
-                ("company_id.partner_id.l10n_fr_siren", "=", siren),
+                *([("company_id.partner_id.l10n_fr_siren", "=", siren)] if siren else []),
             ]
         ) or self.search(
             [
                 *scope,
                 ("move_type", "in", ("in_invoice", "in_refund")),
                 ("ref", "=", message.invoice_number),
-                ("commercial_partner_id.l10n_fr_siren", "=", siren),
+                *([("commercial_partner_id.l10n_fr_siren", "=", siren)] if siren else []),
             ]
         )
         if len(moves) != 1:
@@ -166,11 +244,18 @@ class AccountMove(models.Model):
             )
         move = moves
         role = message.issuer.role
-        if role == "BY":
+        status = STATUSES.get(message.status)
+        given = move.einvoice_event_ids.mapped("status")
+        if status and status.from_administration:
+            emitter = Emitter.ADMINISTRATION.value
+        elif role == "BY":
             emitter = Emitter.BUYER.value
         elif role == "SE":
             emitter = Emitter.SELLER.value
-        elif message.status in ("200", "201") or (message.status == "213" and move.is_sale_document()):
+        elif message.status in ("200", "201") or (
+            # Our platform gives 200 or 213: a rejection after its 200 is the receiving platform's.
+            message.status == "213" and move.is_sale_document() and "200" not in given
+        ):
             emitter = Emitter.ISSUER_PLATFORM.value
         else:
             emitter = Emitter.RECEIVER_PLATFORM.value
@@ -214,22 +299,84 @@ class AccountMove(models.Model):
         )
 
     def _einvoice_after_event(self, event):
-        """Follow-ups of a status: a refused or rejected customer invoice calls for its salesperson."""
-        if self.is_sale_document() and event.status in ("210", "213"):
-            self.activity_schedule(
+        """Follow-ups of a status: a refused or rejected customer invoice calls for its salesperson,
+        the administration's answers are told in the chatter (with an activity when it rejected
+        something), a bill its seller cancelled is flagged so that nobody pays it."""
+        # A platform's job has no user: its texts are in the company's language.
+        move = in_company_lang(self, self.company_id)
+        if STATUSES[event.status].from_administration:
+            move._einvoice_administration_answer(event)
+        elif self.is_sale_document() and event.status in ("210", "213"):
+            move.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._(
+                summary=move.env._(
                     "E-invoice %(status)s: issue a credit note",
-                    status=selection_label(self, "einvoice_status", event.status),
+                    status=selection_label(move, "einvoice_status", event.status),
                 ),
-                note=self.env._("Reason: %(code)s %(reason)s", code=event.reason_code or "", reason=event.reason or ""),
+                note=move.env._("Reason: %(code)s %(reason)s", code=event.reason_code or "", reason=event.reason or ""),
                 user_id=(self.invoice_user_id or self.env.user).id,
             )
+        elif self.is_purchase_document() and event.status == "220":
+            move._einvoice_supersede(
+                move.env._(
+                    "Cancelled by the seller (status 220): %(reason)s",
+                    reason=event.reason or move.env._("no reason given"),
+                )
+            )
+
+    def _einvoice_reason_text(self, event):
+        """The reason of an event as the accountant reads it: code, official label, the sender's words."""
+        label = ADMINISTRATION_REASONS.get(event.reason_code or "")
+        parts = [event.reason_code or ""]
+        if label:
+            parts.append(f"({label[0] if engine_lang(self.env) == 'fr' else label[1]})")
+        if event.reason:
+            parts.append(event.reason)
+        return " ".join(part for part in parts if part) or self.env._("no reason given")
+
+    def _einvoice_administration_answer(self, event):
+        """The tax administration's answer in the chatter; what it rejected calls for the accountant."""
+        status = selection_label(self, "einvoice_administration_status", event.status)
+        reason = self._einvoice_reason_text(event)
+        self.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "The tax administration answered: %(status)s. Reason: %(reason)s", status=status, reason=reason
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        if event.status not in ADMINISTRATION_REJECTIONS:
+            return
+        todo = {
+            "251": self.env._(
+                "The administration did not take this invoice's regulatory data into account: correct what the "
+                "reason says, then have the platform send them again (same invoice number)."
+            ),
+            "501": self.env._(
+                "The administration could not receive the flow that carried this invoice's data: ask the platform "
+                "to send a corrected flow."
+            ),
+            "601": self.env._(
+                "The administration did not take a mandatory status of this invoice into account: check the "
+                "status (its amounts for a 212) and give it again once corrected."
+            ),
+        }[event.status]
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Rejected by the tax administration: %(status)s", status=status),
+            note=Markup("<p>%s</p><p>%s</p>") % (self.env._("Reason: %(reason)s", reason=reason), todo),
+            user_id=(self.invoice_user_id or self.env.user).id,
+        )
 
     # --- our own statuses, with their CDAR -------------------------------------------------
 
-    def _einvoice_status_message(self, status, details=()):
-        """The CDAR message of a status we give on this move (buyer on a bill, seller on an invoice)."""
+    def _einvoice_status_message(self, status, details=(), key=None, status_at=None, to_administration=False):
+        """The CDAR message of a status we give on this move (buyer on a bill, seller on an invoice).
+
+        ``key`` tells apart two messages of one status given in the same second (the payment a 212
+        reports); ``status_at`` is when the status happened (MDT-78); ``to_administration`` names the
+        administration (PPF) among the recipients, as the FNFE-MPE examples of a mandatory status do.
+        """
         self.ensure_one()
         own = self.company_id.partner_id
         other = self.partner_id.commercial_partner_id
@@ -246,7 +393,7 @@ class AccountMove(models.Model):
             uri_scheme="0225" if address else None,
         )
         return StatusMessage(
-            id=f"{number}_{status}_{now.strftime('%Y%m%d%H%M%S')}",
+            id=f"{number}_{status}_{now.strftime('%Y%m%d%H%M%S')}" + (f"_{key}" if key else ""),
             name=f"{number} {STATUSES[status].label_fr}",
             issued_at=now,
             status=status,
@@ -255,16 +402,31 @@ class AccountMove(models.Model):
             invoice_type=self.l10n_fr_document_type or ("381" if self.move_type.endswith("refund") else "380"),
             seller=CdarParty(**_siren_party(seller)),
             issuer=CdarParty(**_siren_party(own), name=own.name, role=role),
-            recipients=[recipient],
+            recipients=[recipient, CdarParty(id=PPF_ID, scheme=PPF_SCHEME, name="PPF", role=PPF_ROLE)]
+            if to_administration
+            else [recipient],
+            status_at=status_at,
             details=list(details),
         )
 
     def _einvoice_give_status(
-        self, status, reason_code=None, reason=None, action_code=None, amounts=None, timestamp=None
+        self,
+        status,
+        reason_code=None,
+        reason=None,
+        action_code=None,
+        amounts=None,
+        timestamp=None,
+        note=None,
+        message_key=None,
+        event_values=None,
+        to_administration=False,
     ):
         """A status we give: checked, recorded, and its CDAR attached for the connector to send.
 
-        ``timestamp`` is when the status happened (a payment's date for 212), now by default.
+        ``timestamp`` is when the status happened (a payment's date for 212), now by default;
+        ``note`` the comment of a 212 (MDT-126: why a payment is cancelled); ``message_key``,
+        ``event_values`` and ``to_administration``: see the message and the event.
         """
         self.ensure_one()
         reason_code, reason, action_code = reason_code or None, reason or None, action_code or None
@@ -276,19 +438,45 @@ class AccountMove(models.Model):
             emitter = Emitter.SELLER.value
             if status not in SELLER_STATUSES:
                 raise UserError(self.env._("Status %s is not given by the seller.", status))
+        if status == "211" and self.move_type not in ("in_invoice", "out_refund"):
+            raise UserError(
+                self.env._(
+                    "Status 211 (payment sent) is given by the buyer on a bill it paid, or by the seller on a "
+                    "credit note it paid back."
+                )
+            )
+        # The rules first (cheap, and their refusal says more than the message's).
+        history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
+        decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
+        if not decision:
+            raise UserError(
+                self.env._(
+                    "%(move)s: status %(status)s cannot be applied now: %(why)s",
+                    move=self.display_name,
+                    status=status,
+                    why=decision.reason_fr if engine_lang(self.env) == "fr" else decision.reason_en,
+                )
+            )
         details = []
         action_text = REQUESTED_ACTIONS[action_code][0] if action_code in REQUESTED_ACTIONS else None
-        if reason_code or action_code:
+        if reason_code or reason or action_code:
             details.append(
                 StatusDetail(reason_code=reason_code, reason=reason, action_code=action_code, action=action_text)
             )
         if status == "212":
             details.append(
                 cashed_amounts(
-                    {Decimal(rate): Decimal(amount) for rate, amount in amounts.items()}, self.currency_id.name
+                    {Decimal(rate): Decimal(amount) for rate, amount in amounts.items()},
+                    self.currency_id.name,
+                    note=note,
                 )
             )
-        cdar = build_cdar(self._einvoice_status_message(status, details))
+        cdar = build_cdar(
+            self._einvoice_status_message(
+                status, details, key=message_key, status_at=timestamp, to_administration=to_administration
+            )
+        )
+        self._einvoice_check_cdar(status, cdar)
         return self._einvoice_apply_event(
             status,
             emitter,
@@ -300,18 +488,53 @@ class AccountMove(models.Model):
             action_text=action_text,
             amounts=amounts,
             message=cdar,
+            event_values=event_values,
         )
 
-    def _einvoice_amounts_by_rate(self):
-        """Cashed amounts per VAT rate (212): the paid total split like the invoice's tax base."""
-        self.ensure_one()
-        amounts = defaultdict(float)
-        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            rate = sum(
-                line.tax_ids.flatten_taxes_hierarchy().filtered(lambda t: t.amount_type == "percent").mapped("amount")
+    def _einvoice_check_cdar(self, status, cdar):
+        """An outgoing lifecycle message leaves only valid (CDAR XSD and BR-FR-CDV rules): else a
+        UserError that names each broken rule, and where to fix it."""
+        try:
+            report = validate(cdar)
+        except EInvoiceError as exc:
+            raise UserError(
+                self.env._(
+                    "The lifecycle message of status %(status)s could not be checked: %(error)s",
+                    status=status,
+                    error=exc,
+                )
+            ) from exc
+        if not report.fatal:
+            return
+        french = engine_lang(self.env) == "fr"
+        seller = self.partner_id.commercial_partner_id if self.is_purchase_document() else self.company_id.partner_id
+        other = self.partner_id.commercial_partner_id
+        hints = {
+            "seller_siren": self.env._(
+                "Fill in the SIREN of the seller %(seller)s (its SIRET or French VAT number) on its contact.",
+                seller=seller.display_name,
+            ),
+            "recipient_address": self.env._(
+                "Fill in the electronic address or the SIREN of %(partner)s on its contact.",
+                partner=other.display_name,
+            ),
+        }
+        lines = []
+        for finding in report.fatal:
+            line = f"[{finding.rule_id}] {(finding.message_fr if french else finding.message_en).strip()}"
+            hint = CDAR_RULE_HINTS.get(finding.rule_id)
+            if hint:
+                line += f" {hints[hint]}"
+            lines.append(line)
+        raise UserError(
+            self.env._(
+                "%(move)s: the lifecycle message of status %(status)s breaks the official rules; nothing was "
+                "recorded nor sent.\n%(findings)s",
+                move=self.display_name,
+                status=status,
+                findings="\n".join(lines),
             )
-            amounts[f"{rate:.2f}"] += line.price_total
-        return {rate: f"{amount:.2f}" for rate, amount in amounts.items()}
+        )
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -324,15 +547,21 @@ class AccountMove(models.Model):
             move._einvoice_give_status("205")
 
     def action_einvoice_payment_sent(self):
+        """211: the buyer paid the bill, or the seller paid back the credit note."""
         for move in self:
             move._einvoice_give_status("211")
+
+    def action_einvoice_endorse(self):
+        for move in self:
+            move._einvoice_give_status("214")
 
     def action_einvoice_complete(self):
         for move in self:
             move._einvoice_give_status("209")
 
     def action_einvoice_status_wizard(self):
-        """Statuses that need a reason: partial approval, dispute, suspension, refusal."""
+        """Statuses that need a reason or a choice: partial approval, dispute, suspension, refusal
+        (buyer); direct payment, factoring, payment account (seller)."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -342,20 +571,62 @@ class AccountMove(models.Model):
             "context": {"default_move_id": self.id, "default_status": self.env.context.get("einvoice_status")},
         }
 
-    def action_einvoice_credit_note(self):
-        """One click from a refused or rejected invoice to its credit note."""
+    def action_einvoice_cancel_wizard(self):
+        """220: the seller cancels a posted invoice, naming the invoice that replaces it."""
         self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "einvoice_lifecycle.cancel.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
+    def action_einvoice_credit_note(self):
+        """One click from a refused or rejected invoice to its credit note.
+
+        The credit note only cancels the invoice in the books (an internal credit note): after a
+        refusal or a rejection no regulated flow may follow (DSE v3.2 §3.6.4), so it is marked
+        and no e-invoice, platform flow or Chorus Pro deposit is made of it.
+        """
+        self.ensure_one()
+        self.check_access("write")
+        ending = self.einvoice_event_ids.filtered(lambda e: e.status in ("210", "213")).sorted("timestamp")[-1:]
+        if not self.is_sale_document() or not ending:
+            raise UserError(
+                self.env._(
+                    "%(move)s was neither refused (210) nor rejected (213): issue an ordinary credit note instead.",
+                    move=self.display_name,
+                )
+            )
         wizard = (
             self.env["account.move.reversal"]
             .with_context(active_model="account.move", active_ids=self.ids)
             .create(
                 {
-                    "reason": self.env._("E-invoice refused (%s)", self.einvoice_event_ids[-1:].reason_code or ""),
+                    "reason": self.env._("E-invoice refused (%s)", ending.reason_code or ""),
                     "journal_id": self.journal_id.id,
                 }
             )
         )
-        return wizard.refund_moves()
+        action = wizard.refund_moves()
+        status = selection_label(self, "einvoice_status", ending.status)
+        for credit_note in wizard.new_move_ids:
+            credit_note.einvoice_internal = True
+            credit_note.message_post(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Internal credit note: it cancels %(invoice)s in the books after its status %(status)s "
+                    "(reason %(reason)s). The specifications forbid any regulated flow after a refusal or a "
+                    "rejection (DGFiP general specification, section 3.6.4): this credit note is neither sent "
+                    "as an e-invoice nor reported to the administration.",
+                    invoice=self.display_name,
+                    status=status,
+                    reason=self._einvoice_reason_text(ending),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return action
 
     # --- automation ------------------------------------------------------------------------
 
@@ -366,51 +637,56 @@ class AccountMove(models.Model):
             if "204" not in move.einvoice_event_ids.mapped("status"):
                 decision = check_event(move.einvoice_event_ids.mapped("status"), "204", emitter="buyer")
                 if decision:
-                    move._einvoice_give_status("204")
+                    try:
+                        # Refused before anything is written (rules, then the message's validation).
+                        move._einvoice_give_status("204")
+                    except UserError as exc:
+                        # The bill is posted all the same: the accountant learns why no 204 left.
+                        move.message_post(
+                            body=Markup("<p>%s</p>")
+                            % move.env._("Status 204 (taken in charge) was not given: %(error)s", error=exc.args[0]),
+                            subtype_xmlid="mail.mt_note",
+                        )
         return posted
-
-    def _einvoice_vat_due_on_receipt(self):
-        """212 is reported to the administration when VAT is due on receipt: services without the debits option."""
-        self.ensure_one()
-        return self.l10n_fr_operation_category in ("S", "M") and not self.company_id.l10n_fr_vat_on_debits
-
-    def _invoice_paid_hook(self):
-        result = super()._invoice_paid_hook()
-        for move in self.filtered(lambda m: m.is_sale_document() and m.l10n_fr_is_einvoice):
-            statuses = move.einvoice_event_ids.mapped("status")
-            # Called again when "in payment" becomes "paid": one 212 for the full payment.
-            # Chorus Pro gives "Encaissée" itself when the public buyer pays (DSE §2.3.7).
-            if (
-                move._einvoice_channel() != "chorus_pro"
-                and move._einvoice_vat_due_on_receipt()
-                and "212" not in statuses
-                and check_event(statuses, "212", emitter="seller")
-            ):
-                move._einvoice_give_status("212", amounts=move._einvoice_amounts_by_rate())
-        return result
 
     @api.model
     def _cron_einvoice_mandatory_deadlines(self):
-        """Mandatory statuses not reported 20 hours after their timestamp: an activity before the 24 h limit."""
-        limit = fields.Datetime.now() - datetime.timedelta(hours=20)
+        """Mandatory statuses the company gives, not reported 20 hours after their timestamp: one
+        activity per status before the 24 h limit.
+
+        Only the last days are scanned (older ones are past the limit already), each status is
+        warned about once (marking the activity done does not bring it back), and the statuses a
+        platform or Chorus Pro reports itself are not the company's to report.
+        """
+        now = fields.Datetime.now()
         events = self.env["einvoice_lifecycle.event"].search(
             [
-                ("mandatory", "=", True),
+                ("company_reports", "=", True),
                 ("reported_at", "=", False),
-                ("timestamp", "<=", limit),
+                ("deadline_warned", "=", False),
+                ("timestamp", "<=", now - DEADLINE_WARNING_AFTER),
+                ("timestamp", ">=", now - datetime.timedelta(days=DEADLINE_HORIZON_DAYS)),
                 # A sandbox reports nothing to anyone, by design: no deadline to warn about.
                 ("move_id.einvoice_sandbox", "=", False),
-            ]
+            ],
+            order="timestamp, id",
         )
-        for record in events.move_id:
-            move = in_company_lang(record, record.company_id)
-            # The summary is in the move's language; each of its translations says "24 h".
-            if not move.activity_ids.filtered(lambda a: a.summary and "24 h" in a.summary):
-                move.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=move.env._("Mandatory e-invoice status not reported (24 h limit)"),
-                    user_id=(move.invoice_user_id or self.env.user).id,
-                )
+        for event in events:
+            move = in_company_lang(event.move_id, event.company_id)
+            moment = fields.Datetime.context_timestamp(move, event.timestamp + REPORTING_DELAY)
+            move.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=move.env._("Mandatory e-invoice status not reported (24 h limit)"),
+                note=move.env._(
+                    "Status %(status)s must reach the tax administration before %(limit)s: check that the "
+                    "platform received it.",
+                    status=selection_label(move, "einvoice_status", event.status),
+                    limit=fields.Datetime.to_string(moment.replace(tzinfo=None)),
+                ),
+                user_id=(move.invoice_user_id or self.env.user).id,
+            )
+            # Events are written by the lifecycle only (users have no write right on them).
+            event.sudo().deadline_warned = True
 
     # --- payment reminders -----------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .account_move import DEADLINE_HORIZON_DAYS
+
 
 class LifecycleStats(models.Model):
     """Monthly figures of the lifecycle, per company and direction: the indicators companies follow."""
@@ -22,7 +24,8 @@ class LifecycleStats(models.Model):
     overdue_mandatory_count = fields.Integer(
         string="Mandatory statuses overdue",
         readonly=True,
-        help="Not reported 24 hours after their timestamp (a sandbox reports nothing: never overdue)",
+        help="Mandatory statuses the company gives, not reported 24 hours after their timestamp, over the last "
+        "days (a sandbox reports nothing: never overdue; the platforms and Chorus Pro report their own)",
     )
 
     def init(self):
@@ -50,9 +53,11 @@ class LifecycleStats(models.Model):
                            EXISTS (SELECT 1 FROM einvoice_lifecycle_event e
                                     WHERE e.move_id = moves.id AND e.status IN ('207', '208')) AS disputed,
                            (SELECT count(*) FROM einvoice_lifecycle_event e
-                             WHERE e.move_id = moves.id AND e.mandatory AND e.reported_at IS NULL
+                             WHERE e.move_id = moves.id AND e.company_reports AND e.reported_at IS NULL
                                AND NOT moves.sandbox
-                               AND e.timestamp < (now() at time zone 'UTC') - interval '24 hours') AS overdue
+                               AND e.timestamp < (now() at time zone 'UTC') - interval '24 hours'
+                               AND e.timestamp >= (now() at time zone 'UTC') - make_interval(days => %s))
+                               AS overdue
                       FROM moves
                 )
                 SELECT row_number() OVER (ORDER BY month, company_id, direction, sandbox) AS id,
@@ -68,5 +73,6 @@ class LifecycleStats(models.Model):
             )
             """,
                 SQL.identifier(self._table),
+                DEADLINE_HORIZON_DAYS,
             )
         )

@@ -23,15 +23,31 @@ class TestFrenchLifecycle(FrenchCommon):
         self.env.cr.precommit.run()
 
     def test_statuses_have_their_official_french_names(self):
-        selection = self.fr["account.move"].fields_get(["einvoice_status"])["einvoice_status"]["selection"]
-        self.assertEqual(selection, [(code, f"{code} - {status.label_fr}") for code, status in STATUSES.items()])
-        self.assertEqual(dict(selection)["212"], "212 - Encaissée")
+        # The event shows every status; the invoice its own apart from the administration's answers.
+        selection = self.fr["einvoice_lifecycle.event"].fields_get(["status"])["status"]["selection"]
+        self.assertEqual(selection, [(code, f"{code} - {status.title_fr}") for code, status in STATUSES.items()])
+        fields = self.fr["account.move"].fields_get(["einvoice_status", "einvoice_administration_status"])
+        self.assertEqual(dict(fields["einvoice_status"]["selection"])["212"], "212 - Encaissée")
+        self.assertNotIn("251", dict(fields["einvoice_status"]["selection"]))
+        self.assertEqual(
+            dict(fields["einvoice_administration_status"]["selection"]),
+            {
+                "250": "250 - Déposée (données réglementaires)",
+                "251": "251 - Rejetée (données réglementaires)",
+                "500": "500 - Recevable (flux)",
+                "501": "501 - Irrecevable (flux)",
+                "601": "601 - Rejeté (statut obligatoire)",
+            },
+        )
         english = self.env["account.move"].fields_get(["einvoice_status"])["einvoice_status"]["selection"]
         self.assertEqual(dict(english)["212"], "212 - Cashed")
         wizard = self.fr["einvoice_lifecycle.status.wizard"].fields_get(["status", "action_code"])
         self.assertEqual(
             wizard["status"]["selection"],
-            [(code, f"{code} - {STATUSES[code].label_fr}") for code in ("206", "207", "208", "210")],
+            [
+                (code, f"{code} - {STATUSES[code].label_fr}")
+                for code in ("206", "207", "208", "210", "214", "224", "225", "226", "227", "228")
+            ],
         )
         self.assertEqual(
             wizard["action_code"]["selection"],
@@ -71,17 +87,46 @@ class TestFrenchLifecycle(FrenchCommon):
 
     def test_job_writes_in_the_company_language(self):
         """The deadline job has no user: its activity is in the language of the company's contact."""
-        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
-        invoice._einvoice_apply_event(
-            "200", "issuer_platform", source="platform", timestamp=fields.Datetime.now() - datetime.timedelta(hours=21)
+        bill = self.import_bill(einvoice_api.build(cases.b2b_services(), "cii"), "facture.xml")
+        # A status the company gives itself (the buyer's refusal): a platform's 200 is the platform's to report.
+        bill._einvoice_apply_event(
+            "210", "buyer", timestamp=fields.Datetime.now() - datetime.timedelta(hours=21), reason_code="DOUBLON"
         )
-        self.company.partner_id.lang = "fr_FR"
+        self.buyer_company.partner_id.lang = "fr_FR"
         self.assertFalse(self.env.lang)
         self.env["account.move"]._cron_einvoice_mandatory_deadlines()
         self.assertEqual(
-            invoice.activity_ids.summary,
+            bill.activity_ids.summary,
             "Statut obligatoire de la facture électronique non transmis à l'administration (délai de 24 h)",
         )
-        # Run again: the French summary is recognised, no second activity.
+        self.assertIn("210 - Refusée", bill.activity_ids.note)
+        # Run again: the status was warned about once, no second activity.
         self.env["account.move"]._cron_einvoice_mandatory_deadlines()
-        self.assertEqual(len(invoice.activity_ids), 1)
+        self.assertEqual(len(bill.activity_ids), 1)
+
+    def test_administration_rejection_is_french(self):
+        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
+        invoice.with_env(self.fr)._einvoice_apply_event(
+            "251", "administration", source="platform", reason_code="REJ_COH", reason="BT-1 déjà déclaré"
+        )
+        activity = invoice.activity_ids
+        self.assertEqual(
+            activity.summary, "Rejetée par l'administration fiscale : 251 - Rejetée (données réglementaires)"
+        )
+        self.assertIn("REJ_COH (Contrôle de cohérence des données) BT-1 déjà déclaré", activity.note)
+
+    def test_outgoing_message_error_is_french(self):
+        supplier = self.env["res.partner"].create({"name": "Menuiserie Sans Siren", "is_company": True})
+        bill = self.make_invoice(
+            partner=supplier,
+            move_type="in_invoice",
+            lines=[("Étagères", 1, 300.0, self.buyer_data["default_tax_purchase"])],
+            company_id=self.buyer_company.id,
+            post=False,
+        )
+        with self.assertRaises(UserError) as caught:
+            bill.with_env(self.fr).action_einvoice_take_charge()
+        error = str(caught.exception)
+        self.assertIn("enfreint les règles officielles ; rien n'a été enregistré ni envoyé", error)
+        self.assertIn("[BR-FR-CDV-13] [BR-FR-CDV-13/MDT-129] : L'identifiant du vendeur", error)
+        self.assertIn("Renseignez le SIREN du vendeur Menuiserie Sans Siren", error)

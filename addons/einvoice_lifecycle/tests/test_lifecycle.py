@@ -91,7 +91,10 @@ class TestLifecycle(EinvoiceCommon):
             event.write({"status": "203"})
         with self.assertRaises(UserError):
             event.unlink()
-        event.write({"reported_at": fields.Datetime.now()})
+        # The connectors record when they reported it (as superuser: users may not write events).
+        event.sudo().write({"reported_at": fields.Datetime.now()})
+        with self.assertRaises(UserError):
+            event.sudo().write({"reason": "changed"})
 
     def test_refused_invoice_calls_for_a_credit_note(self):
         invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
@@ -107,7 +110,9 @@ class TestLifecycle(EinvoiceCommon):
         self.assertEqual(credit_note.amount_total, invoice.amount_total)
 
     def test_cashed_when_paid_for_services(self):
-        invoice = self.make_invoice(lines=[(self.service, 2, 450.0, self.tax_20), ("Frais", 1, 100.0, self.tax_10)])
+        # Services whose VAT is due on payment (the chart's "encaissements" taxes): a mandatory 212.
+        taxes = [self._tax("tva_normale_encaissement"), self._tax("tva_intermediaire_encaissement")]
+        invoice = self.make_invoice(lines=[(self.service, 2, 450.0, taxes[0]), ("Frais", 1, 100.0, taxes[1])])
         self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
             {}
         )._create_payments()
@@ -115,17 +120,20 @@ class TestLifecycle(EinvoiceCommon):
         self.assertEqual(invoice.einvoice_status, "212")
         event = invoice.einvoice_event_ids
         self.assertEqual(event.amounts, {"20.00": "1080.00", "10.00": "110.00"})
+        self.assertTrue(event.mandatory)
         message = self.assert_cdar(event, "212")
         characteristics = {str(c.percent): str(c.amount) for c in message.details[0].characteristics}
         self.assertEqual(characteristics, {"10.00": "110", "20.00": "1080"})
 
-    def test_no_cashed_status_with_vat_on_debits(self):
+    def test_cashed_status_with_vat_on_debits_is_not_mandatory(self):
+        # VAT on debits: the 212 is given to the buyer, not reported to the administration.
         self.company.l10n_fr_vat_on_debits = True
         invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
         self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
             {}
         )._create_payments()
-        self.assertFalse(invoice.einvoice_status)
+        self.assertEqual(invoice.einvoice_status, "212")
+        self.assertFalse(invoice.einvoice_event_ids.mandatory)
 
     def test_deadline_activity(self):
         bill = self.received_bill()

@@ -15,17 +15,18 @@ class TestFiguresAndReminders(EinvoiceCommon):
         moves[0]._einvoice_apply_event("210", "buyer", source="platform", reason_code="DOUBLON")
         moves[1]._einvoice_apply_event("207", "buyer", source="platform", reason_code="TX_TVA_ERR")
         old = fields.Datetime.now() - datetime.timedelta(hours=30)
-        moves[2]._einvoice_apply_event("212", "seller", timestamp=old)
+        # The buyer's refusal of 30 hours ago is mandatory, but its platform's to report, not ours.
+        moves[3]._einvoice_apply_event("210", "buyer", source="platform", timestamp=old, reason_code="DOUBLON")
         self.env.flush_all()
         row = self.env["einvoice_lifecycle.stats"].search(
             [("company_id", "=", self.company.id), ("direction", "=", "out")]
         )
         self.assertEqual(len(row), 1)
         self.assertEqual(row.month, fields.Date.to_date("2026-09-01"))
-        self.assertEqual((row.invoice_count, row.refused_count, row.disputed_count), (4, 1, 1))
-        self.assertAlmostEqual(row.rejection_rate, 25.0)
-        # the 210 just given and the 212 of 30 hours ago are mandatory; only the latter is late
-        self.assertEqual(row.overdue_mandatory_count, 1)
+        self.assertEqual((row.invoice_count, row.refused_count, row.disputed_count), (4, 2, 1))
+        self.assertAlmostEqual(row.rejection_rate, 50.0)
+        # Overdue counts only the statuses the company reports itself (see test_rules).
+        self.assertEqual(row.overdue_mandatory_count, 0)
 
     def test_payment_reminders_before_and_after(self):
         today = fields.Date.context_today(self.env.user)

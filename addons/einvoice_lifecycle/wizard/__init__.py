@@ -1,1 +1,1 @@
-from . import status_wizard
+from . import account_payment_register, cancel_wizard, status_wizard

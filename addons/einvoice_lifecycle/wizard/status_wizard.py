@@ -1,17 +1,23 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from einvoice.lifecycle import REASON_CODES, REQUESTED_ACTIONS, STATUSES
 
-WIZARD_STATUSES = ("206", "207", "208", "210")
+#: The statuses a company gives with a reason or a choice: the buyer's on a bill (partial approval,
+#: dispute, suspension, refusal, endorsement), the seller's on an invoice (direct payment, factoring,
+#: payment account).
+BUYER_WIZARD_STATUSES = ("206", "207", "208", "210", "214")
+SELLER_WIZARD_STATUSES = ("224", "225", "226", "227", "228")
+WIZARD_STATUSES = BUYER_WIZARD_STATUSES + SELLER_WIZARD_STATUSES
 
 
 class StatusWizard(models.TransientModel):
-    """A status that needs a reason: partial approval, dispute, suspension, refusal."""
+    """A status that needs a reason or a choice among several."""
 
     _name = "einvoice_lifecycle.status.wizard"
     _description = "E-invoice status with a reason"
 
     move_id = fields.Many2one("account.move", required=True)
+    side = fields.Selection([("buyer", "Buyer"), ("seller", "Seller")], compute="_compute_side")
     status = fields.Selection(
         [(code, f"{code} - {STATUSES[code].label_en}") for code in WIZARD_STATUSES], required=True
     )
@@ -24,6 +30,11 @@ class StatusWizard(models.TransientModel):
         string="Requested action",
         help="MDT-121",
     )
+
+    @api.depends("move_id")
+    def _compute_side(self):
+        for wizard in self:
+            wizard.side = "buyer" if wizard.move_id.is_purchase_document() else "seller"
 
     def action_apply(self):
         self.ensure_one()
