@@ -16,7 +16,9 @@ from einvoice.api import build
 from einvoice.chorus import (
     ChorusProClient,
     ChorusProError,
+    DepositUncertain,
     FlowTooLargeError,
+    OutcomeUnknown,
     PisteCredentials,
     build_batch,
     codes,
@@ -497,12 +499,102 @@ def test_the_simulator_refuses_a_large_flow_too(sim, client):
     assert (error.value.status, error.value.code, error.value.advice.key) == (200, 20001, "FLOW_TOO_LARGE")
 
 
-def test_a_deposit_survives_503_429_and_a_dropped_connection(sim, client):
-    sim.fail(503, 429, "drop")
+def test_a_deposit_is_sent_again_only_after_503_or_429(sim, client):
+    # 503 and 429 say the request was not processed: sending it again cannot make a second flow.
+    sim.fail(503, 429)
     deposit = client.deposit_invoices(files(public_invoice("F-RETRY")))
-    assert len(api_calls(sim, "factures/v1/deposer/flux")) == 4
+    assert len(api_calls(sim, "factures/v1/deposer/flux")) == 3
     assert list(sim.flows) == [deposit.numero_flux]
     assert client.deposit_report(deposit.numero_flux).invoices[0].integrated
+
+
+@pytest.mark.parametrize("failure", [502, 504, "drop"])
+def test_a_deposit_whose_answer_is_lost_is_sent_once_and_found_by_the_lookup(sim, client, failure):
+    # Chorus Pro stored the flow, then the gateway lost the answer (502, 504) or the connection was reset.
+    sim.fail_after(failure)
+    with pytest.raises(DepositUncertain, match="may have been taken") as error:
+        client.deposit_invoices(files(public_invoice("F-LOST")))
+    assert error.value.answered is False and error.value.filename == "F-LOST.xml"
+    assert len(api_calls(sim, "factures/v1/deposer/flux")) == 1, "never sent again blindly"
+    [numero] = sim.flows
+    found = client.find_deposited("F-LOST", supplier_siret=SELLER_SIRET, buyer_siret=PUBLIC_SIRET, year=2026)
+    assert found.numero_flux == numero
+    assert found.invoice_id == sim.invoice_by_number("F-LOST")["identifiantFactureCPP"]
+    assert found.status == "DEPOSEE"
+    assert api_calls(sim, "factures/v1/rechercher/fournisseur"), "through the supplier's search service"
+    assert len(sim.flows) == 1
+
+
+def test_a_deposit_lost_before_chorus_pro_stored_it_is_not_found(sim, client):
+    sim.fail(502)  # the gateway failed before Chorus Pro saw the flow: the client cannot tell
+    with pytest.raises(DepositUncertain):
+        client.deposit_invoices(files(public_invoice("F-NEVER")))
+    assert len(api_calls(sim, "factures/v1/deposer/flux")) == 1 and not sim.flows
+    assert client.find_deposited("F-NEVER", supplier_siret=SELLER_SIRET) is None
+
+
+def test_the_lookup_matches_the_supplier_the_buyer_and_the_year(sim, client):
+    client.deposit_invoices(files(public_invoice("F-KEY")))
+    assert client.find_deposited("F-KEY", supplier_siret=SELLER_SIRET, buyer_siret=PUBLIC_SIRET, year=2026)
+    assert client.find_deposited("F-KEY", supplier_siret="55208131700018") is None, "another supplier's"
+    assert client.find_deposited("F-KEY", buyer_siret=COMMITMENT_SIRET) is None, "another buyer's"
+    assert client.find_deposited("F-KEY", year=2025) is None, "a number of another year"
+    assert client.find_deposited("F-KE") is None, "the exact number only"
+
+
+def test_a_deposit_that_never_left_is_sent_again():
+    # Nothing listens on the API's port: the connection is refused, the request never left.
+    with ChorusProSimulator() as sim:
+        credentials = PisteCredentials(sim.client_id, sim.client_secret, token_url=sim.token_url)
+        client = ChorusProClient(
+            "http://127.0.0.1:9/cpro/", credentials, sim.login, sim.password, timeout=1, max_attempts=3, backoff=0.01
+        )
+        with pytest.raises(ChorusProError, match="after 1 attempt") as error:
+            client.deposit(b"<Invoice/>", "f.xml", codes.SYNTAX_UBL)
+        assert not isinstance(error.value, DepositUncertain)
+        assert error.value.status is None
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [({"numeroFluxDepot": None}, "without a usable numeroFluxDepot"), ("garbage", "could not be read")],
+)
+def test_a_deposit_answer_that_cannot_be_used_is_uncertain(sim, client, failure, reason):
+    sim.fail_after(failure)
+    with pytest.raises(DepositUncertain, match=reason) as error:
+        client.deposit_invoices(files(public_invoice("F-ODD")))
+    assert error.value.answered is True
+    assert len(api_calls(sim, "factures/v1/deposer/flux")) == 1
+    assert client.find_deposited("F-ODD").numero_flux == next(iter(sim.flows))
+
+
+def test_a_flow_number_that_is_not_one_is_refused_and_cut_short(sim, client):
+    sim.fail_after({"numeroFluxDepot": "<script>" + "x" * 5000})
+    with pytest.raises(DepositUncertain) as error:
+        client.deposit_invoices(files(public_invoice("F-BIG")))
+    assert len(str(error.value)) < 600 and "<script>" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "call"),
+    [
+        ("factures/v1/consulter/historique", {"historiquesDesStatuts": "none"}, lambda c: c.history(1_000_001)),
+        (
+            "factures/v1/consulter/historique",
+            {"historiquesDesStatuts": {"histoStatut": ["DEPOSEE"]}},
+            lambda c: c.history(1_000_001),
+        ),
+        ("factures/v1/rechercher/fournisseur", {"listeFactures": {"a": 1}}, lambda c: c.find_invoices(number="F-M")),
+        ("transverses/v1/consulterCRDetaille", {"listeErreurDP": "oops"}, None),
+        ("structures/v1/consulter", {"parametres": [1, 2]}, lambda c: c.structure(26_000_002)),
+    ],
+)
+def test_answers_are_checked_before_use(sim, client, route, answer, call):
+    deposit = client.deposit_invoices(files(public_invoice("F-M")))
+    sim.fail_after(answer, route=route)
+    with pytest.raises(ChorusProError, match="cannot be used") as error:
+        (call or (lambda c: c.deposit_report(deposit.numero_flux)))(client)
+    assert error.value.status == 200
 
 
 def test_reads_survive_a_slow_answer_and_every_nth_failure(sim, client):
@@ -785,3 +877,19 @@ def test_the_public_buyer_rejects_or_chorus_pro_asks_to_recycle(behaviour):
     assert [e.comment for e in history.events if e.status in ("REJETEE", "A_RECYCLER")] == ["Motif de l'essai"]
     with pytest.raises(ValueError, match="not a buyer behaviour"):
         ChorusProSimulator(listen=False, buyer_behaviour="pays-late")
+
+
+@pytest.mark.parametrize("failure", [502, "drop"])
+def test_a_completion_or_a_file_whose_answer_is_lost_is_not_sent_again(sim, client, failure):
+    [reported] = client.deposit_report(client.deposit_invoices(files(public_invoice("F-CPL"))).numero_flux).invoices
+    sim.advance(reported.invoice_id, "SUSPENDUE", "PV manquant")
+    sim.fail_after(failure, route="transverses/v1/ajouter/fichier")
+    with pytest.raises(OutcomeUnknown, match="may have been taken") as error:
+        client.add_file(b"%PDF-1.7 PV", "pv.pdf")
+    assert not isinstance(error.value, DepositUncertain)
+    assert len(api_calls(sim, "transverses/v1/ajouter/fichier")) == 1 and len(sim.attachments) == 1
+    sim.fail_after(failure, route="factures/v1/completer")
+    with pytest.raises(OutcomeUnknown, match="Read the invoice's status"):
+        client.complete(reported.invoice_id, comment="PV joint")
+    assert len(api_calls(sim, "factures/v1/completer")) == 1
+    assert client.history(reported.invoice_id).status == "COMPLETEE", "done once, as the status says"

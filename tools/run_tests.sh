@@ -99,6 +99,9 @@ else
     banner "crash test: kill -9 of an Odoo process sending to the platform"
     PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" tests/odoo/kill_mid_batch.py --template "$db" \
       --addons-path "$addons_path" -- "${odoo_cmd[@]}" || status=1
+    banner "crash test: kill -9 of an Odoo process depositing on Chorus Pro"
+    PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" tests/odoo/kill_mid_chorus.py --template "$db" \
+      --addons-path "$addons_path" -- "${odoo_cmd[@]}" || status=1
   fi
   dropdb -h "${PGHOST:-127.0.0.1}" -U "${PGUSER:-odoo}" "$db" >/dev/null 2>&1 || true
   rm -f "$log"

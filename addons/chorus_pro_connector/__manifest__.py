@@ -2,7 +2,7 @@
     "name": "E-invoicing to public buyers through Chorus Pro (PISTE API)",
     "summary": "Send invoices of public buyers to Chorus Pro with their service code and commitment number, "
     "follow their statuses into the e-invoice lifecycle",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Localizations/EDI",
     "author": "einvoice-fr",
     "website": "https://github.com/einvoice-fr/einvoice-fr",

@@ -9,9 +9,16 @@
   carrying the HTTP status, the code, the libellé and, where
   :func:`~einvoice.chorus.codes.explain` knows it, what the accountant should do.
 - Retries: those of :class:`~einvoice.platform.http.ApiClient` (network errors, 429, 5xx,
-  one token renewal on 401). A deposit is not re-sent after a read timeout, since Chorus
-  Pro may have taken it: the error says so, and :meth:`ChorusProClient.find_invoices`
-  finds what was integrated.
+  one token renewal on 401) for the services that only read. Those that change something
+  (a deposit, a file, a completion, a recycling) are not idempotent: they are sent again
+  only when they certainly did not reach Chorus Pro (no connection made, 429 or 503). Any
+  other failure after they left (no answer, a reset, 500, 502, 504, an answer that cannot
+  be read) raises :class:`OutcomeUnknown` (:class:`DepositUncertain` for a deposit):
+  Chorus Pro may have done it, and :meth:`ChorusProClient.find_deposited` looks each
+  invoice of a deposit up before any new attempt.
+- Answers are checked before use: a field of the wrong type or a missing identifier is a
+  :class:`ChorusProError` whose message names the field (remote text cut short), never a
+  ``KeyError`` or ``AttributeError``.
 
 Routes, field names and syntaxes follow the DGFiP external specifications (file "Chorus
 Pro" v1.1) and, where those refer to the Chorus Pro API annex, public clients of the API
@@ -29,6 +36,7 @@ import tarfile
 import time
 
 import requests
+import urllib3.exceptions
 
 from ..errors import TransportError
 from ..platform.http import RETRIED_STATUSES, ApiClient, ClientCredentials, remote_text
@@ -74,6 +82,32 @@ class ChorusProError(TransportError):
 
 class FlowTooLargeError(ChorusProError):
     """A flow over Chorus Pro's 30 MB limit, refused before anything is sent."""
+
+
+class OutcomeUnknown(ChorusProError):
+    """A request that changes something (a deposit, a file, a completion, a recycling) left,
+    but its outcome is unknown: Chorus Pro may have done it. It is never sent again blindly.
+
+    ``answered`` is False when no usable answer came (no answer in time, a reset, HTTP
+    500, 502 or 504), True when Chorus Pro answered something that cannot be read.
+    """
+
+    def __init__(self, message, answered=False, status=None):
+        self.answered = answered
+        super().__init__(message, status=status)
+
+
+class DepositUncertain(OutcomeUnknown):
+    """A deposit that left but whose outcome is unknown: Chorus Pro may hold the flow.
+
+    Besides the cases of :class:`OutcomeUnknown`, an answer without a ``numeroFluxDepot``.
+    The flow must not be deposited again before its invoices were looked up with
+    :meth:`ChorusProClient.find_deposited`.
+    """
+
+    def __init__(self, message, filename=None, answered=False, status=None):
+        self.filename = filename
+        super().__init__(message, answered=answered, status=status)
 
 
 class PisteCredentials(ClientCredentials):
@@ -277,10 +311,70 @@ def check_flow_size(content, filename="flow"):
 
 
 def _int(value):
+    if isinstance(value, bool):
+        return None
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _amount(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _str(value, limit=300):
+    """A text field of an answer: a one-line string, or None when absent or not a string."""
+    return remote_text(value, limit) if isinstance(value, str) and value.strip() else None
+
+
+def _malformed(route, reason):
+    return ChorusProError(f"{route}: Chorus Pro's answer cannot be used: {remote_text(reason, 200)}", status=200)
+
+
+def _dict(answer, key, route, required=False):
+    """``answer[key]`` when it is an object; {} when absent (unless required); else a ChorusProError."""
+    value = answer.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(route, f"{key} is not an object ({type(value).__name__})")
+    return value
+
+
+def _dicts(answer, key, route):
+    """``answer[key]`` when it is a list of objects; [] when absent; else a ChorusProError."""
+    value = answer.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _malformed(route, f"{key} is not a list of objects")
+    return value
+
+
+#: What a flow number (numeroFluxDepot) looks like: ``CPP`` then digits for Chorus Pro; any short token is kept.
+_FLOW_NUMBER = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: HTTP statuses saying the request was not processed, so that a deposit may be sent again (RFC 9110 §15.6.4, RFC 6585).
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+
+
+def _chain(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__
+
+
+def _never_left(exc):
+    """Whether a failed call certainly did not reach the service: no connection could be made."""
+    for cause in _chain(exc):
+        if isinstance(cause, requests.ConnectTimeout):
+            return True
+        if isinstance(cause, requests.ConnectionError):
+            reason = getattr(cause.args[0], "reason", None) if cause.args else None
+            return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError included
+    return False
 
 
 # --- the client ------------------------------------------------------------------------------
@@ -389,10 +483,7 @@ class ChorusProClient(ApiClient):
                 "nbResultatsParPage": size,
             }
             answer = self.call(route, body)
-            found = answer.get(list_key) or []
-            if not isinstance(found, list):
-                raise ChorusProError(f"{route}: {list_key} is not a list", status=200)
-            items.extend(found)
+            items.extend(_dicts(answer, list_key, route))
             parameters = answer.get("parametresRetour")
             pages = _int(parameters.get("pages") if isinstance(parameters, dict) else None) or 1
             if page >= pages:
@@ -420,32 +511,74 @@ class ChorusProClient(ApiClient):
             "syntaxeFlux": syntax,
             "avecSignature": bool(signed),
         }
+        answer = self._send(
+            "factures/v1/deposer/flux",
+            payload,
+            filename,
+            "Look its invoices up before depositing them again.",
+            DepositUncertain,
+            filename=filename,
+        )
+        number = answer.get("numeroFluxDepot")
+        if not isinstance(number, str) or not _FLOW_NUMBER.fullmatch(number):
+            raise DepositUncertain(
+                f"{filename}: Chorus Pro answered the deposit without a usable numeroFluxDepot "
+                f"({remote_text(repr(number), 80)}); the flow may have been taken. "
+                "Look its invoices up before depositing them again.",
+                filename=filename,
+                answered=True,
+                status=200,
+            )
+        return Deposit(
+            numero_flux=number,
+            date_depot=_str(answer.get("dateDepot"), 40),
+            syntax=answer.get("syntaxeFlux") if answer.get("syntaxeFlux") in codes.SYNTAXES else syntax,
+            filename=filename,
+            invoice_count=invoice_count,
+        )
+
+    def _send(self, route, payload, what, then, error=OutcomeUnknown, **details):
+        """POST a service that changes something: sent again only when it surely did not reach
+        Chorus Pro (no connection made, 429, 503); any other failure after it left raises
+        ``error`` (an :class:`OutcomeUnknown`) whose message ends with ``then``."""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                answer = self.call("factures/v1/deposer/flux", payload, attempts=1)
-                break
+                return self._send_once(route, payload, what, then, error, details)
+            except OutcomeUnknown:
+                raise
             except ChorusProError as exc:
-                if isinstance(exc.__cause__, TransportError) and isinstance(
-                    exc.__cause__.__cause__, requests.ReadTimeout
-                ):
-                    # Chorus Pro may be integrating the flow: a second copy would only come back
-                    # as duplicates, and its number would be lost.
-                    raise ChorusProError(
-                        f"{filename}: no answer from Chorus Pro in time; the flow may have been taken. "
-                        "Search the invoices by number before depositing them again.",
-                    ) from exc
-                if exc.status is not None and exc.status not in RETRIED_STATUSES:
+                if exc.status is not None and exc.status not in NOT_PROCESSED_STATUSES:
                     raise
                 if attempt == self.max_attempts:
                     raise
                 time.sleep(self._delay(attempt))
-        return Deposit(
-            numero_flux=answer["numeroFluxDepot"],
-            date_depot=answer.get("dateDepot"),
-            syntax=answer.get("syntaxeFlux") or syntax,
-            filename=filename,
-            invoice_count=invoice_count,
-        )
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _send_once(self, route, payload, what, then, error, details):
+        try:
+            # The token first: a refused or unreachable token endpoint sends nothing.
+            self.auth.header(self.session, self.timeout)
+        except TransportError as exc:
+            advice = codes.ADVICES["APPLICATION_REFUSED"] if exc.status == 401 else None
+            raise ChorusProError(str(exc), status=exc.status, code=exc.remote_code, advice=advice) from exc
+        try:
+            return self.call(route, payload, attempts=1)
+        except ChorusProError as exc:
+            if exc.status in NOT_PROCESSED_STATUSES or (exc.status is None and _never_left(exc)):
+                raise
+            if exc.code is not None and not isinstance(exc.__cause__, TransportError):
+                raise  # Chorus Pro read the request and refused it with its codeRetour
+            if exc.status is not None and 400 <= exc.status < 500:
+                raise  # read and refused: an expired token, a 4xx of the gateway
+            answered = exc.status is not None and exc.status < 300
+            why = "its answer could not be read" if answered else "no usable answer came"
+            _logger.info("%s: outcome of %s unknown (%s)", route, what, type(exc.__cause__ or exc).__name__)
+            raise error(
+                f"{what}: {why} ({exc}); it may have been taken. {then}",
+                answered=answered,
+                status=exc.status,
+                **details,
+            ) from exc
 
     def deposit_invoices(self, files, syntax=None, batch_name=None):
         """Deposit invoices ``[(filename, bytes)...]`` in one flow: alone as it is, several in a tar.gz."""
@@ -474,12 +607,16 @@ class ChorusProClient(ApiClient):
         invoice of a batch gets its identifier whatever the batch size. ``numbers`` (the
         invoice numbers sent) adds those Chorus Pro does not mention yet.
         """
+        route = "transverses/v1/consulterCRDetaille"
         report = self.flow_report(numero_flux)
         state = report.get("etatCourantDepotFlux") or codes.FLOW_PENDING
+        if not isinstance(state, str):
+            raise _malformed(route, "etatCourantDepotFlux is not a text")
+        state = remote_text(state, 80)
         invoices = {}
-        for error in report.get("listeErreurDP") or []:
-            number = error.get("numeroDP") or ""
-            message = error.get("libelleErreurDP")
+        for error in _dicts(report, "listeErreurDP", route):
+            number = _str(error.get("numeroDP"), 100) or ""
+            message = _str(error.get("libelleErreurDP"))
             invoices[number] = ReportedInvoice(number, error=message, advice=codes.explain(None, message))
         if state in (codes.FLOW_INTEGRATED, codes.FLOW_PARTLY_INTEGRATED):
             for summary in self.find_invoices(numero_flux=numero_flux):
@@ -488,13 +625,17 @@ class ChorusProClient(ApiClient):
                 )
         for number in numbers:
             invoices.setdefault(number, ReportedInvoice(number))
+        technical = [
+            {key: remote_text(value) for key, value in error.items() if isinstance(value, (str, int))}
+            for error in _dicts(report, "listeErreurTechnique", route)
+        ]
         return DepositReport(
             numero_flux=numero_flux,
             state=state,
             invoices=list(invoices.values()),
-            technical_errors=list(report.get("listeErreurTechnique") or []),
-            filename=report.get("nomFichier"),
-            date_depot=report.get("dateDepotFlux"),
+            technical_errors=technical,
+            filename=_str(report.get("nomFichier")),
+            date_depot=_str(report.get("dateDepotFlux"), 40),
         )
 
     # --- invoices ------------------------------------------------------------------------------
@@ -521,35 +662,67 @@ class ChorusProClient(ApiClient):
         return [
             InvoiceSummary(
                 invoice_id=_int(item.get("identifiantFactureCPP")),
-                number=item.get("numeroFacture"),
-                status=item.get("statut"),
-                numero_flux=item.get("numeroFluxDepot"),
-                buyer_code=item.get("codeDestinataire"),
-                service_code=item.get("codeServiceExecutant"),
-                commitment=item.get("numeroBonCommande"),
-                date_depot=item.get("dateDepot"),
-                amount_due=item.get("montantAPayer"),
+                number=_str(item.get("numeroFacture"), 100),
+                status=_str(item.get("statut"), 80),
+                numero_flux=_str(item.get("numeroFluxDepot"), 64),
+                buyer_code=_str(item.get("codeDestinataire"), 80),
+                service_code=_str(item.get("codeServiceExecutant"), 100),
+                commitment=_str(item.get("numeroBonCommande"), 100),
+                date_depot=_str(item.get("dateDepot"), 40),
+                amount_due=_amount(item.get("montantAPayer")),
                 raw=item,
             )
             for item in self.search_invoices(criteria, page_size)
         ]
 
+    def find_deposited(self, number, supplier_siret=None, buyer_siret=None, year=None):
+        """The lookup that settles an uncertain deposit: invoice ``number`` of this supplier in Chorus Pro, or None.
+
+        Searches ``factures/v1/rechercher/fournisseur`` (the technical account's own
+        invoices) by ``numeroFacture``, every page, and keeps the exact number whose
+        supplier (``codeFournisseur``, its SIREN), buyer (``codeDestinataire``) and year
+        (``dateFacture``) match those given, where the answer states them: Chorus Pro holds
+        one invoice per year, supplier SIREN and number (CPRO §3.2.1.4.2). The summary
+        carries the ``numeroFluxDepot`` of the flow that brought it and its
+        ``identifiantFactureCPP``. Only integrated invoices are found: a flow still being
+        processed, or rejected, gives None.
+        """
+        supplier = (supplier_siret or "").replace(" ", "")[:9]
+        buyer = (buyer_siret or "").replace(" ", "")
+        found = []
+        for summary in self.find_invoices(number=number):
+            raw = summary.raw
+            seller = _str(raw.get("codeFournisseur"), 80)
+            dated = _str(raw.get("dateFacture"), 40)
+            if summary.number != number or summary.invoice_id is None:
+                continue
+            if supplier and seller and seller.replace(" ", "")[:9] != supplier:
+                continue
+            if buyer and summary.buyer_code and summary.buyer_code.replace(" ", "") != buyer:
+                continue
+            if year and dated and dated[:4] != str(year):
+                continue
+            found.append(summary)
+        # Chorus Pro integrates a number once: the first one is the invoice, any other its duplicate.
+        return min(found, key=lambda summary: summary.invoice_id) if found else None
+
     def history(self, invoice_id):
         """``factures/v1/consulter/historique``: the current status and the dated statuses of an invoice."""
-        answer = self.call("factures/v1/consulter/historique", {"idFacture": invoice_id})
-        block = answer.get("historiquesDesStatuts") or {}
+        route = "factures/v1/consulter/historique"
+        answer = self.call(route, {"idFacture": invoice_id})
+        block = _dict(answer, "historiquesDesStatuts", route)
         events = [
             StatusEvent(
-                status=item.get("histoStatutCode"),
-                date=item.get("histoStatutDatePassage"),
-                comment=item.get("histoStatutCommentaire"),
+                status=_str(item.get("histoStatutCode"), 80),
+                date=_str(item.get("histoStatutDatePassage"), 40),
+                comment=_str(item.get("histoStatutCommentaire"), 1000),
             )
-            for item in block.get("histoStatut") or []
+            for item in _dicts(block, "histoStatut", route)
         ]
         return InvoiceHistory(
             invoice_id=_int(answer.get("idFacture")) or invoice_id,
-            number=answer.get("numeroFacture"),
-            status=answer.get("statutCourantCode"),
+            number=_str(answer.get("numeroFacture"), 100),
+            status=_str(answer.get("statutCourantCode"), 80),
             events=events,
         )
 
@@ -561,7 +734,7 @@ class ChorusProClient(ApiClient):
         """
         filename = safe_filename(filename, default="piece.pdf")
         extension = filename.rpartition(".")[2].upper() if "." in filename else ""
-        answer = self.call(
+        answer = self._send(
             "transverses/v1/ajouter/fichier",
             {
                 "pieceJointeFichier": base64.b64encode(content).decode("ascii"),
@@ -569,8 +742,13 @@ class ChorusProClient(ApiClient):
                 "pieceJointeTypeMime": mimetype,
                 "pieceJointeExtension": extension,
             },
+            filename,
+            "Add it again if the invoice does not show it.",
         )
-        return _int(answer.get("pieceJointeId"))
+        attachment_id = _int(answer.get("pieceJointeId"))
+        if attachment_id is None:
+            raise _malformed("transverses/v1/ajouter/fichier", "no pieceJointeId")
+        return attachment_id
 
     def complete(self, invoice_id, comment=None, attachments=()):
         """``factures/v1/completer``: answer a suspended invoice with a comment and files.
@@ -590,7 +768,12 @@ class ChorusProClient(ApiClient):
                 }
                 for attachment_id, designation in attachments
             ]
-        return self.call("factures/v1/completer", payload)
+        return self._send(
+            "factures/v1/completer",
+            payload,
+            f"completion of invoice {invoice_id}",
+            "Read the invoice's status in Chorus Pro before completing it again.",
+        )
 
     def attach_and_complete(self, invoice_id, content, filename, comment=None, mimetype="application/pdf"):
         """Add a file to a suspended invoice and complete it: :meth:`add_file` then :meth:`complete`."""
@@ -617,7 +800,12 @@ class ChorusProClient(ApiClient):
             payload["reference"] = {"numeroBonCommande": commitment}
         if comment:
             payload["commentaire"] = comment
-        return self.call("factures/v1/recycler", payload)
+        return self._send(
+            "factures/v1/recycler",
+            payload,
+            f"recycling of invoice {invoice_id}",
+            "Read the invoice's status in Chorus Pro before recycling it again.",
+        )
 
     # --- structures and commitments ---------------------------------------------------------
 
@@ -632,11 +820,12 @@ class ChorusProClient(ApiClient):
         return [
             Structure(
                 structure_id=_int(item.get("idStructureCPP")),
-                identifier=item.get("identifiantStructure") or siret,
-                name=item.get("designationStructure") or item.get("raisonSociale"),
-                status=item.get("statut"),
+                identifier=_str(item.get("identifiantStructure"), 80) or siret,
+                name=_str(item.get("designationStructure")) or _str(item.get("raisonSociale")),
+                status=_str(item.get("statut"), 80),
             )
             for item in items
+            if _int(item.get("idStructureCPP")) is not None
         ]
 
     def structure_id(self, siret):
@@ -646,12 +835,13 @@ class ChorusProClient(ApiClient):
 
     def structure(self, structure_id):
         """``structures/v1/consulter``: whether the service code / commitment number are required."""
-        answer = self.call("structures/v1/consulter", {"idStructureCPP": structure_id, "codeLangue": "fr"})
-        parameters = answer.get("parametres") or {}
+        route = "structures/v1/consulter"
+        answer = self.call(route, {"idStructureCPP": structure_id, "codeLangue": "fr"})
+        parameters = _dict(answer, "parametres", route)
         return StructureDetails(
             structure_id=_int(answer.get("idStructureCPP")) or structure_id,
-            identifier=answer.get("identifiant") or answer.get("identifiantStructure"),
-            name=answer.get("raisonSociale") or answer.get("designationStructure"),
+            identifier=_str(answer.get("identifiant"), 80) or _str(answer.get("identifiantStructure"), 80),
+            name=_str(answer.get("raisonSociale")) or _str(answer.get("designationStructure")),
             service_code_required=bool(parameters.get("codeServiceDoitEtreRenseigne")),
             commitment_required=bool(parameters.get("numeroEJDoitEtreRenseigne")),
             service_or_commitment=bool(parameters.get("gestionNumeroEJOuCodeService")),
@@ -670,8 +860,8 @@ class ChorusProClient(ApiClient):
         return [
             Service(
                 service_id=_int(item.get("idService")),
-                code=item.get("codeService"),
-                name=item.get("libelleService"),
+                code=_str(item.get("codeService"), 100),
+                name=_str(item.get("libelleService")),
                 active=bool(item.get("estActif", True)),
             )
             for item in items

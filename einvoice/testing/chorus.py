@@ -43,8 +43,15 @@ and its tokens expire on the wall clock, so that a state restored in another pro
 on where it was.
 
 Failures on demand, as the platform simulator (``fail``, ``fail_every``: see
-:mod:`einvoice.testing.server`). ``requests`` lists ``(method, path)`` and
-``exchanges`` the raw headers and bodies, so that tests can look for leaked secrets.
+:mod:`einvoice.testing.server`): those come before the service does anything. The
+failures of :meth:`ChorusProSimulator.fail_after` come once the service did its work (a
+deposit is stored): an HTTP status a gateway gives (502, 504), ``"drop"`` (the connection
+is reset without an answer), ``"slow"``, ``"garbage"``, or a dict of answer fields to
+change (``None`` removes one, e.g. ``{"numeroFluxDepot": None}``). ``deposit_delay`` holds
+every deposit's answer that many seconds once the flow is stored, so that a test can kill
+a client while Chorus Pro holds a flow it did not hear about. ``requests`` lists
+``(method, path)`` and ``exchanges`` the raw headers and bodies, so that tests can look
+for leaked secrets.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ import binascii
 import datetime
 import io
 import json
+import socket
 import tarfile
 import time
 import uuid
@@ -250,6 +258,8 @@ class ChorusProSimulator(SimulatedService):
         self._tokens_issued = 0
         self._next_invoice_id = 1_000_001
         self._next_flow_number = 425_900
+        self.deposit_delay = 0  # seconds each deposit's answer waits once the flow is stored
+        self._after_failures = []  # (route, failure) applied to answers once the work is done
 
     @property
     def token_url(self):
@@ -262,6 +272,30 @@ class ChorusProSimulator(SimulatedService):
     @property
     def tokens_issued(self):
         return self._tokens_issued
+
+    def fail_after(self, *failures, route="factures/v1/deposer/flux"):
+        """Spoil the answers of the next calls of ``route`` once the service did the work, one each.
+
+        A failure is an HTTP status (a gateway's 502 or 504: the answer is lost on the way
+        back), ``"drop"`` (the connection is reset), ``"slow"`` (the answer comes after
+        ``slow_seconds``), ``"garbage"`` (HTTP 200 and a body that is not JSON), or a dict
+        of answer fields to set (``None`` removes the field).
+        """
+        with self._lock:
+            self._after_failures.extend((route, failure) for failure in failures)
+
+    def _next_after_failure(self, route):
+        with self._lock:
+            for index, (failing_route, failure) in enumerate(self._after_failures):
+                if failing_route == route:
+                    del self._after_failures[index]
+                    return failure
+        return None
+
+    def _clear_failures(self):
+        super()._clear_failures()
+        with self._lock:
+            self._after_failures.clear()
 
     def revoke_tokens(self):
         """Forget every token, as when PISTE expires them early: the next call gets a 401."""
@@ -502,6 +536,7 @@ class ChorusProSimulator(SimulatedService):
             "codeServiceExecutant": data["service_code"],
             "numeroBonCommande": data["commitment"],
             "dateDepot": flow["dateDepot"][:10],
+            "dateFacture": _iso_date(data.get("date")),
             "typeFacture": "FACTURE",
             "fileName": name,
             "content": content,
@@ -788,6 +823,12 @@ class ChorusProSimulator(SimulatedService):
             return 200, handler(body)
 
 
+def _iso_date(value):
+    """YYYY-MM-DD from an invoice's date as written in CII (YYYYMMDD) or UBL (made YYYYMMDD by read_invoice)."""
+    digits = (value or "").replace("-", "")
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}" if len(digits) >= 8 and digits[:8].isdigit() else None
+
+
 def _error(code, libelle):
     return {"codeRetour": code, "libelle": libelle}
 
@@ -842,8 +883,30 @@ class _Handler(SimulatorHandler):
             return self._send(400, _error(CODE_BAD_REQUEST, "Corps de requête JSON invalide"))
         if not isinstance(payload, dict):
             return self._send(400, _error(CODE_BAD_REQUEST, "Corps de requête JSON invalide"))
-        status, answer = simulator._api(self.path[len("/cpro/") :].split("?", 1)[0], payload)
-        return self._send(status, answer)
+        route = self.path[len("/cpro/") :].split("?", 1)[0]
+        status, answer = simulator._api(route, payload)
+        if route == "factures/v1/deposer/flux" and simulator.deposit_delay:
+            time.sleep(simulator.deposit_delay)
+        return self._answer_after(simulator._next_after_failure(route), status, answer)
+
+    def _answer_after(self, failure, status, answer):
+        """The answer of work done, spoiled by ``failure`` (see ChorusProSimulator.fail_after)."""
+        if failure is None:
+            return self._send(status, answer)
+        if failure == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if failure == "slow":
+            time.sleep(self.simulator.slow_seconds)
+            return self._send(status, answer)
+        if failure == "garbage":
+            return self._send(200, raw=b"{not json")
+        if isinstance(failure, dict):
+            changed = {**answer, **failure}
+            return self._send(status, {key: value for key, value in changed.items() if value is not None})
+        # A gateway's own error page: the service's answer never reaches the client.
+        return self._send(failure, raw=b"<html><body>Bad Gateway</body></html>", content_type="text/html")
 
     def _bearer_ok(self):
         header = self.headers.get("Authorization") or ""

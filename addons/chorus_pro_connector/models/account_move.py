@@ -3,10 +3,11 @@ import logging
 import unicodedata
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang
 from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES
@@ -16,7 +17,7 @@ from einvoice.chorus import ChorusProError, codes
 from einvoice.lifecycle import Emitter, check_event
 from einvoice.pdf import embed_xml, is_pdf
 
-from .chorus_pro_account import error_text
+from .chorus_pro_account import _commit, error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ SUSPENSION_WORDS = [
 ACTION_STATUSES = ("REJETEE", "SUSPENDUE", "A_RECYCLER")
 #: Invoices are read again after this delay.
 POLL_INTERVAL = datetime.timedelta(minutes=50)
+#: Chorus Pro states of an invoice it has, or may have: never deposited again.
+DEPOSITED_STATES = ("sending", "deposited", "integrated", "rejected")
 
 
 def _plain(text):
@@ -136,9 +139,30 @@ class AccountMove(models.Model):
     # --- required routing data -------------------------------------------------------------
 
     def _chorus_applies(self):
-        """Whether this is a customer invoice or credit note to a public buyer of Chorus Pro."""
+        """Whether this is a customer invoice or credit note to a public buyer of Chorus Pro.
+
+        An internal credit note (one that cancels a refused or rejected invoice in the books
+        only, einvoice_lifecycle) produces no flow: it never goes to Chorus Pro.
+        """
         self.ensure_one()
-        return self.is_sale_document(include_receipts=False) and self.commercial_partner_id.chorus_public_entity
+        return (
+            self.is_sale_document(include_receipts=False)
+            and self.commercial_partner_id.chorus_public_entity
+            and not self.einvoice_internal
+        )
+
+    def _chorus_check_rights(self):
+        """Before the connector acts as superuser for a user: an invoicing user allowed to change these invoices."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._(
+                    "Only invoicing users (Accounting > Billing or more) can send invoices to Chorus Pro or act on "
+                    "their deposits; read-only access does not allow it."
+                )
+            )
+        self.check_access("write")
 
     # EXTENDS einvoice_lifecycle
     def _einvoice_channel(self):
@@ -261,7 +285,7 @@ class AccountMove(models.Model):
     def _chorus_queue(self):
         """Queue the invoices of public buyers for the sending job, where the connection sends automatically."""
         queued = self.env["account.move"]
-        for move in self.filtered(lambda m: m._chorus_applies() and not m.chorus_state):
+        for move in self.filtered(lambda m: m._chorus_applies() and not m.chorus_state):  # not internal ones
             account = self.env["chorus.pro.account"]._for_company(move.company_id)
             if account and account.auto_send:
                 queued |= move
@@ -291,11 +315,24 @@ class AccountMove(models.Model):
         return name, content
 
     def _chorus_send_now(self, pdf=None):
-        """Deposit this invoice alone (Send & Print, Send to Chorus Pro); returns an error message or None."""
+        """Deposit this invoice alone (Send & Print, Send to Chorus Pro); returns an error message or None.
+
+        Exactly once: the invoice's row is locked while its deposit is created (a second
+        click, another user or the sending job waits or is told), the database holds one live
+        deposit per invoice, and the deposit is committed before it leaves, so that a lost
+        answer or a crash is settled by looking the invoice up in Chorus Pro, never by a
+        second deposit.
+        """
         self.ensure_one()
+        self._chorus_check_rights()
+        if self.einvoice_internal:
+            return self.env._(
+                "%s is an internal credit note: it cancels an invoice in the books only and is never sent.",
+                self.display_name,
+            )
         if not self._chorus_applies() or self.state != "posted":
             return self.env._("%s is not a posted invoice of a Chorus Pro public buyer.", self.display_name)
-        if self.chorus_state in ("sending", "deposited", "integrated", "rejected"):
+        if self.chorus_state in DEPOSITED_STATES:
             return self.env._("%s was already deposited on Chorus Pro.", self.display_name)
         account = self.env["chorus.pro.account"]._for_company(self.company_id)
         if not account:
@@ -312,24 +349,70 @@ class AccountMove(models.Model):
             client = account._client()
         except UserError as exc:
             return str(exc)
-        submission = (
-            self.env["chorus.pro.submission"]
-            .sudo()
-            .create({"account_id": account.id, "name": self.name, "move_ids": [(6, 0, self.ids)]})
-        )
+        busy = self._chorus_lock()
+        if busy:
+            return busy
+        Submission = self.env["chorus.pro.submission"].sudo()
+        held = Submission._held(self)
+        if held and held.state == "error":
+            # Its last answer could not be read: Chorus Pro may have it. Looked up before anything leaves.
+            try:
+                if held._settle(client, requeue=True):
+                    return None if self.chorus_state in ("deposited", "integrated") else self.chorus_error
+            except ChorusProError as exc:
+                return self.env._("Chorus Pro could not be reached: %s", error_text(self.env, exc))
+        elif held:
+            return self.env._("%s was already deposited on Chorus Pro.", self.display_name)
+        submission = Submission.create({"account_id": account.id, "name": self.name})
+        if submission._link(self):
+            submission.unlink()
+            return self.env._("%s was already deposited on Chorus Pro.", self.display_name)
         self.write({"chorus_state": "sending", "chorus_submission_id": submission.id})
-        submission._deposit(client, pdfs={self: pdf} if pdf else None)
-        if self.chorus_state == "deposited":
+        files = submission._prepare(pdfs={self: pdf} if pdf else None)
+        _commit(self.env)  # the deposit is known before it leaves: a crash from here is settled by a lookup
+        if files and submission._lock_to_send():
+            submission._deposit(client, files)
+            _commit(self.env)
+        if self.chorus_state in ("deposited", "integrated"):
             if submission.sandbox:
                 body = self.env._("Deposited on Chorus Pro (sandbox), flow %s.", submission.numero_flux)
             else:
                 body = self.env._("Deposited on Chorus Pro (flow %s).", submission.numero_flux)
             self.message_post(body=body)
             return None
+        if self.chorus_state == "sending":
+            return self.env._(
+                "%(move)s left for Chorus Pro but its answer was lost: it will be looked up in Chorus Pro before "
+                "anything is deposited again. %(reason)s",
+                move=self.display_name,
+                reason=self.chorus_error or "",
+            )
         return self.chorus_error or submission.error or self.env._("Chorus Pro did not answer.")
+
+    def _chorus_lock(self):
+        """Lock this invoice's row for its deposit; a message when another transaction has it (or changed it)."""
+        self.ensure_one()
+        self.flush_recordset(["chorus_state"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT chorus_state FROM account_move WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                    log_exceptions=False,
+                )
+                [state] = self.env.cr.fetchone()
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
+            return self.env._(
+                "%s is being deposited on Chorus Pro by another user or job: refresh the invoice.", self.display_name
+            )
+        self.invalidate_recordset(["chorus_state"])
+        if state in DEPOSITED_STATES:
+            return self.env._("%s was already deposited on Chorus Pro.", self.display_name)
+        return None
 
     def action_chorus_send(self):
         """The "Send to Chorus Pro" button: deposit now, one invoice at a time."""
+        self._chorus_check_rights()
         errors = []
         for move in self:
             error = move._chorus_send_now()
@@ -342,11 +425,14 @@ class AccountMove(models.Model):
         return notification(message, kind, sticky=bool(errors), reload=True)
 
     def _chorus_find(self, client):
-        """This invoice in Chorus Pro (found by its number and buyer), or None."""
+        """This invoice in Chorus Pro (its number, for this supplier and buyer, of its year), or None."""
         self.ensure_one()
-        siret = stdnum_siret.compact(self.commercial_partner_id.siret or "")
-        found = [s for s in client.find_invoices(number=self.name) if not s.buyer_code or s.buyer_code == siret]
-        return found[-1] if found else None
+        return client.find_deposited(
+            self.name,
+            supplier_siret=stdnum_siret.compact(self.company_id.siret or ""),
+            buyer_siret=stdnum_siret.compact(self.commercial_partner_id.siret or ""),
+            year=self.invoice_date.year if self.invoice_date else None,
+        )
 
     # --- reports and statuses ------------------------------------------------------------
 
@@ -418,10 +504,12 @@ class AccountMove(models.Model):
 
     def action_chorus_complete(self):
         """Answer a suspension: the missing document and a comment, sent to Chorus Pro."""
+        self._chorus_check_rights()
         return self._chorus_followup("complete")
 
     def action_chorus_recycle(self):
         """Correct the service code or commitment number of an invoice Chorus Pro could not route."""
+        self._chorus_check_rights()
         return self._chorus_followup("recycle")
 
     def _chorus_follow_account(self):
@@ -441,6 +529,7 @@ class AccountMove(models.Model):
 
     def action_chorus_refresh(self):
         """The "Refresh from Chorus Pro" button: the deposit report, then the invoice's statuses."""
+        self._chorus_check_rights()  # it records statuses on the invoice
         for move in self:
             account = move._chorus_follow_account()
             try:
@@ -477,11 +566,7 @@ class AccountMove(models.Model):
         explanation = self._chorus_explanation(code, comment)
         applied = None
         if reform:
-            if reform == "203":
-                # Chorus Pro is also the public buyer's platform: it received the invoice before making it available.
-                self._chorus_reform_event(
-                    "202", Emitter.RECEIVER_PLATFORM.value, timestamp=timestamp, external_id=external_id + ":202"
-                )
+            # Only what Chorus Pro says: its "Mise à disposition" is 203, and 202 (optional) is not invented.
             reason_code = reason = None
             if reform in ("208", "210"):
                 reason_code = _guess_reason(
@@ -567,7 +652,7 @@ class AccountMove(models.Model):
             # stays in the Chorus Pro status only.
             _logger.debug("%s: %s not applied: %s", self.name, status, decision.reason_en)
             return None
-        return self._einvoice_apply_event(
+        event = self._einvoice_apply_event(
             status,
             emitter,
             source="chorus_pro",
@@ -576,6 +661,11 @@ class AccountMove(models.Model):
             reason=reason,
             external_id=external_id,
         )
+        if event.mandatory and not event.reported_at:
+            # Chorus Pro reports the statuses of public invoices to the administration itself
+            # (CPRO §3.5.2): a mandatory one is reported once Chorus Pro gave it to us.
+            event.sudo().reported_at = fields.Datetime.now()
+        return event
 
     # --- demo --------------------------------------------------------------------------------
 

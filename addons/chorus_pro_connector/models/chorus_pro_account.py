@@ -8,6 +8,7 @@ import requests
 
 from odoo import api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.sql_db import TestCursor
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang, selection_label
 from odoo.addons.l10n_fr_einvoice.notification import notification
@@ -52,6 +53,12 @@ URLS = {
     "production": (PRODUCTION_API_URL, PRODUCTION_TOKEN_URL),
 }
 SECRET_FIELDS = ("piste_client_id", "piste_client_secret", "technical_login", "technical_password")
+#: Where the secrets go and which secrets: set by system administrators only.
+PROTECTED_FIELDS = ("environment", "api_url", "token_url", *SECRET_FIELDS)
+#: Changing one of these sends the secrets elsewhere: the stored secrets are wiped with it.
+ENDPOINT_FIELDS = ("environment", "api_url", "token_url")
+#: The secrets wiped when an endpoint changes (the identifiers stay, to say which accounts they were).
+WIPED_SECRETS = ("piste_client_secret", "technical_password")
 #: Where the sandboxes of this Odoo are served, below its base URL (see sandbox_base_url).
 SANDBOX_ROUTE = "/einvoice/sandbox/chorus"
 #: The system parameter that says how Odoo reaches itself (default: 127.0.0.1 and its HTTP port).
@@ -66,10 +73,21 @@ def sandbox_base_url(env):
 
 def _commit(env):
     """Commit the work done so far. What Chorus Pro accepted must be on disk before the next
-    batch starts, so that a crash never makes us deposit it again; tests run in one
-    transaction and must not commit."""
-    if not modules.module.current_test:
-        env.cr.commit()  # pylint: disable=invalid-commit
+    batch starts, and a deposit before it leaves, so that a crash never makes us deposit it
+    again. Never while the registry loads (a module installed with its demo data: its
+    transaction is the installation's) nor in a test's own transaction (tests run in one
+    and roll it back); a test's other cursors commit, as any worker's."""
+    test = modules.module.current_test
+    if not env.registry.ready or isinstance(env.cr, TestCursor) or (test and env.cr is getattr(test, "cr", None)):
+        return
+    env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def _forget_client(env, account_ids):
+    """Drop the kept clients (and their PISTE tokens) of these connections."""
+    with _CLIENTS_LOCK:
+        for account_id in account_ids:
+            _CLIENTS.pop((env.cr.dbname, account_id), None)
 
 
 def error_text(env, exc):
@@ -267,8 +285,24 @@ class ChorusProAccount(models.Model):
             "technical_password": token_generator.token_urlsafe(24),
         }
 
+    def _check_protected(self, vals):
+        """Endpoints, environment and credentials decide where the secrets go: system administrators only."""
+        protected = [name for name in PROTECTED_FIELDS if name in vals]
+        if not protected or self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        labels = ", ".join(self._fields[name].get_description(self.env)["string"] for name in protected)
+        raise AccessError(
+            self.env._(
+                "Only system administrators can change the Chorus Pro environment, URLs and credentials "
+                "(%(fields)s): they decide where the company's secrets are sent.",
+                fields=labels,
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_protected(vals)
         for vals in vals_list:
             if vals.get("environment") == "sandbox":
                 company_id = vals.get("company_id") or self.env.company.id
@@ -281,6 +315,7 @@ class ChorusProAccount(models.Model):
         return accounts
 
     def write(self, vals):
+        self._check_protected(vals)
         if "environment" in vals:
             for account in self:
                 if account.environment == vals["environment"] or "sandbox" not in (
@@ -309,6 +344,25 @@ class ChorusProAccount(models.Model):
         if becoming_sandbox:
             credentials = self._sandbox_credentials(vals.get("company_id") or becoming_sandbox.company_id.id)
             vals = dict(vals, api_url=False, token_url=False, password_expiry_date=False, **credentials)
+        # Secrets stored for one endpoint are never sent to another: a new endpoint needs them entered again.
+        moved = self.filtered(
+            lambda a: (
+                (vals.get("environment") or a.environment) != "sandbox"
+                and any(name in vals and (vals[name] or False) != (a[name] or False) for name in ENDPOINT_FIELDS)
+            )
+        )
+        if moved:
+            _forget_client(self.env, moved.ids)
+            wiped = {name: False for name in WIPED_SECRETS if name not in vals}
+            if wiped:
+                super(ChorusProAccount, moved.sudo()).write(dict(wiped, connection_state="unknown"))
+                for account in moved:
+                    account.message_post(
+                        body=self.env._(
+                            "The Chorus Pro endpoint changed: the PISTE client secret and the technical account "
+                            "password were wiped. Enter them again for the new endpoint."
+                        )
+                    )
         result = super().write(vals)
         if becoming_sandbox:
             becoming_sandbox._sandbox_fill()
@@ -417,6 +471,9 @@ class ChorusProAccount(models.Model):
     def action_test_connection(self):
         """Get a PISTE token and look the company's own structure up: both secrets are tried."""
         self.ensure_one()
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only system administrators can test the Chorus Pro connection."))
+        self.check_access("write")
         siret = (self.company_id.siret or "").replace(" ", "")
         try:
             client = self._client()
@@ -553,9 +610,9 @@ class ChorusProAccount(models.Model):
         moves.write({"chorus_state": "error", "chorus_error": message})
         for move in moves:
             move.message_post(body=message)
-        account.env["chorus.pro.submission"].search(
-            [("account_id", "=", account.id), ("state", "in", ("sending", "deposited"))]
-        ).write({"state": "error", "error": message})
+        submissions = account.env["chorus.pro.submission"].search([("account_id", "=", account.id)])
+        submissions.filtered(lambda s: s.state in ("sending", "deposited")).write({"state": "error", "error": message})
+        submissions._release(moves)  # the sandbox forgot them: they may be deposited again
         buyers = account._sandbox()._reset()
         account._sandbox_sync_partners(buyers)
         return notification(self.env._("The sandbox is empty again."), "success", reload=True)

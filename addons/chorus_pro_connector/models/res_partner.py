@@ -4,7 +4,7 @@ import logging
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
@@ -137,6 +137,10 @@ class ResPartner(models.Model):
         """The "Sync from Chorus Pro" button."""
         self.ensure_one()
         partner = self.commercial_partner_id
+        # The lookup writes the partner and its services (as superuser): the user must be allowed to.
+        if not self.env.su and not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only invoicing users can sync a partner from Chorus Pro."))
+        partner.check_access("write")
         if not partner.siret:
             raise UserError(self.env._("%s has no SIRET: it cannot be looked up in Chorus Pro.", partner.display_name))
         account = self._chorus_account()

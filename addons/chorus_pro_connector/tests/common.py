@@ -46,8 +46,10 @@ class ChorusCommon(EinvoiceCommon):
             sim.exchanges.clear()
             sim._numbers.clear()
             sim._failures.clear()
+            sim._after_failures.clear()
             sim._fail_every = None
             sim.pending_reports = 0
+            sim.deposit_delay = 0
             sim.token_lifetime = 3600
         sim.add_structure(cases.SELLER_SIRET, "Atelier Dupont Essais SARL", public=False)
         self.structure_id = sim.add_structure(
@@ -97,3 +99,20 @@ class ChorusCommon(EinvoiceCommon):
     def deposits(self):
         """The flows Chorus Pro took (a call refused for an expired token is no deposit)."""
         return list(self.sim.flows)
+
+    def deposit_calls(self):
+        """The deposit requests that reached Chorus Pro, whatever their answer."""
+        return [r for r in self.sim.requests if r[1] == "/cpro/factures/v1/deposer/flux"]
+
+    def make_user(self, login, *groups, company=None):
+        company = company or self.company
+        return self.env["res.users"].create(
+            {
+                "name": login,
+                "login": login,
+                "email": f"{login}@atelier-dupont.example.fr",
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "groups_id": [(6, 0, [self.env.ref(group).id for group in groups])],
+            }
+        )

@@ -1,4 +1,5 @@
 import base64
+import datetime
 import io
 import tarfile
 
@@ -6,6 +7,7 @@ from odoo.tests import tagged
 
 from einvoice.chorus import codes
 
+from ..models.chorus_pro_submission import LOOKUP_DELAY
 from .common import ChorusCommon
 
 
@@ -42,55 +44,65 @@ class TestSending(ChorusCommon):
         self.send_all()
         self.env["chorus.pro.submission"]._cron_send()
         self.assertEqual(len(self.deposits()), 1)
-        # A worker died after the deposit, before its answer was committed.
+        # A worker died after the deposit, before its answer was committed: the deposit is still
+        # "sending" (it left: its departure was committed first) and no live worker holds it.
         submission = invoice.chorus_submission_id
         submission.write({"state": "sending", "numero_flux": False})
         invoice.write({"chorus_state": "sending"})
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE chorus_pro_submission SET write_date = now() - interval '1 hour' WHERE id = %s", [submission.id]
-        )
-        submission.invalidate_recordset()
+        self.assertTrue(submission.sent_on)
         self.send_all()
         self.assertEqual(len(self.deposits()), 1, "found by its number, not deposited again")
+        self.assertEqual(len(self.deposit_calls()), 1)
         self.assertEqual(invoice.chorus_state, "integrated")
-        self.assertEqual(
-            int(invoice.chorus_invoice_id), self.sim.invoice_by_number(invoice.name)["identifiantFactureCPP"]
-        )
-        self.assertEqual(submission.state, "integrated")
+        remote = self.sim.invoice_by_number(invoice.name)
+        self.assertEqual(int(invoice.chorus_invoice_id), remote["identifiantFactureCPP"])
+        self.assertEqual((submission.state, submission.numero_flux), ("integrated", remote["numeroFluxDepot"]))
 
-    def test_interrupted_before_reaching_chorus_pro_is_sent_again(self):
+    def test_interrupted_before_leaving_is_sent_again(self):
         invoice = self.public_invoice()
-        submission = (
-            self.env["chorus.pro.submission"]
-            .sudo()
-            .create({"account_id": self.account.id, "name": invoice.name, "move_ids": [(6, 0, invoice.ids)]})
-        )
+        # A worker died while it built the files: nothing says the deposit left.
+        submission = self.env["chorus.pro.submission"].sudo().create({"account_id": self.account.id, "name": "/"})
+        self.assertFalse(submission._link(invoice))
         invoice.write({"chorus_state": "sending", "chorus_submission_id": submission.id})
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE chorus_pro_submission SET write_date = now() - interval '1 hour' WHERE id = %s", [submission.id]
-        )
-        submission.invalidate_recordset()
         self.send_all()
         self.assertEqual(submission.state, "error")
+        self.assertFalse(submission.line_ids.live)
         self.assertEqual(len(self.deposits()), 1)
+        self.assertFalse([r for r in self.sim.requests if "rechercher/fournisseur" in r[1]], "no lookup: it never left")
         self.assertEqual(invoice.chorus_state, "deposited")
         self.assertNotEqual(invoice.chorus_submission_id, submission)
 
+    def test_a_lost_answer_not_found_yet_waits_then_is_queued_again(self):
+        invoice = self.public_invoice()
+        self.sim.fail(502)  # the gateway failed before Chorus Pro saw the flow: the client cannot tell
+        self.env["chorus.pro.submission"]._cron_send()
+        submission = invoice.chorus_submission_id
+        self.assertEqual((invoice.chorus_state, submission.state), ("sending", "sending"))
+        self.assertIn("may have been taken", invoice.chorus_error)
+        self.assertEqual(len(self.deposit_calls()), 1, "never sent again blindly")
+        # Next runs: Chorus Pro does not show it, and the deposit is recent: it waits.
+        self.env["chorus.pro.submission"]._cron_send()
+        self.assertEqual((invoice.chorus_state, len(self.deposit_calls())), ("sending", 1))
+        # Ten minutes later it surely is not coming: queued again and deposited.
+        submission.sent_on = submission.sent_on - LOOKUP_DELAY - datetime.timedelta(minutes=1)
+        self.send_all()
+        self.assertEqual(submission.state, "error")
+        self.assertIn("queued again", submission.error)
+        self.assertEqual(invoice.chorus_state, "deposited")
+        self.assertEqual(len(self.deposits()), 1)
+
     def test_a_duplicate_refusal_finds_the_first_deposit(self):
         invoice = self.public_invoice()
+        # Someone deposited it by hand on the Chorus Pro portal before the job ran.
+        self.account._client().deposit_invoices([invoice._chorus_file("cii")])
+        first_id = self.sim.invoice_by_number(invoice.name)["identifiantFactureCPP"]
         self.send_all()
         self.poll()
-        first_id = invoice.chorus_invoice_id
-        # The answer of the first deposit was lost: the invoice went out again and Chorus Pro refuses the number.
-        invoice.write({"chorus_state": "to_send", "chorus_invoice_id": False})
-        self.send_all()
-        self.poll()
-        self.assertEqual(len(self.deposits()), 2)
+        self.assertEqual(len(self.deposits()), 2, "Chorus Pro refused the second one as a duplicate")
         self.assertEqual(invoice.chorus_state, "integrated")
-        self.assertEqual(invoice.chorus_invoice_id, first_id)
+        self.assertEqual(int(invoice.chorus_invoice_id), first_id)
         self.assertNotIn("213", invoice.einvoice_event_ids.mapped("status"))
+        self.assertEqual(invoice.chorus_submission_id.state, "integrated")
 
     def test_send_and_print_sends_one_invoice(self):
         self.account.auto_send = False
@@ -203,7 +215,8 @@ class TestSending(ChorusCommon):
         """Paying a public buyer's services invoice gives no 212 from Odoo: Chorus Pro reports it."""
         invoice = self.make_invoice(
             partner=self.public_customer,
-            lines=[(self.service, 1, 450.0, self.tax_20)],
+            # VAT due on payment ("TVA collectée encaissements"): the 212 would be mandatory.
+            lines=[(self.service, 1, 450.0, self._tax("tva_normale_encaissement"))],
             l10n_fr_buyer_reference="SERV-ACHATS",
             l10n_fr_purchase_order_ref="EJ-1000234567",
         )

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang
 
-from einvoice.chorus import ChorusProError, codes
+from einvoice.chorus import ChorusProError, OutcomeUnknown, codes
 
 from ..models.chorus_pro_account import error_text
 
@@ -44,6 +44,7 @@ class ChorusFollowupWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         move = self.move_id
+        move._chorus_check_rights()  # it answers the public buyer and changes the invoice
         expected = "SUSPENDUE" if self.mode == "complete" else "A_RECYCLER"
         if move.chorus_status != expected or not move.chorus_invoice_id:
             raise UserError(
@@ -62,6 +63,15 @@ class ChorusFollowupWizard(models.TransientModel):
             else:
                 self._recycle(client, invoice_id)
             move._chorus_poll(client)
+        except OutcomeUnknown as exc:
+            # Not sent twice: whether Chorus Pro did it shows in the invoice's status.
+            raise UserError(
+                self.env._(
+                    "Chorus Pro's answer was lost (%s). Refresh the invoice from Chorus Pro to see whether it was done "
+                    "before trying again.",
+                    error_text(self.env, exc),
+                )
+            ) from exc
         except ChorusProError as exc:
             raise UserError(self.env._("Chorus Pro refused: %s", error_text(self.env, exc))) from exc
         return {"type": "ir.actions.client", "tag": "soft_reload"}
