@@ -10,7 +10,7 @@ import time
 import pytest
 
 from einvoice.errors import TransportError
-from einvoice.platform import BearerToken, ClientCredentials, FlowClient
+from einvoice.platform import BearerToken, ClientCredentials, FlowClient, MalformedFlow, ProtocolError, check_flow
 from einvoice.platform.http import DeadlineExceeded, ResponseTooLarge
 
 
@@ -255,3 +255,31 @@ def test_a_huge_chorus_libelle_is_cut_short(hostile):
     with pytest.raises(ChorusProError) as error:
         _chorus(server).call("factures/v1/deposer/flux", {})
     assert len(str(error.value)) < 600 and len(error.value.libelle) <= 300
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        {"flowId": "x" * 500_000, "updatedAt": "2026-09-15T10:00:00Z", "acknowledgement": {"status": "Ok"}},
+        {"flowId": "F-1", "updatedAt": "y" * 500_000, "acknowledgement": {"status": "Ok"}},
+        {"flowId": "F-1", "updatedAt": "2026-09-15T10:00:00Z", "acknowledgement": {"status": "z" * 500_000}},
+    ],
+)
+def test_a_huge_malformed_flow_gives_a_short_reason(hostile, flow):
+    server = hostile(lambda path, sock: answer(sock, 200, json.dumps({"results": [flow]}).encode()))
+    [item] = list(flows(server).search_all({}))
+    with pytest.raises(MalformedFlow) as caught:
+        check_flow(item)
+    assert len(str(caught.value)) < 200, "the remote value is not copied into the reason"
+
+
+def test_a_huge_submission_answer_off_contract_gives_a_short_reason(hostile):
+    # Every attempt answers 202 without a flow id; the look-ups by tracking id find nothing.
+    body = json.dumps({"trackingId": "T-1", "name": "n" * 500_000}).encode()
+    server = hostile(lambda path, sock: answer(sock, 202 if path == "/v1/flows" else 200, body))
+    with pytest.raises(ProtocolError) as caught:
+        flows(server, max_attempts=2).submit(
+            b"<x/>", "F.xml", {"name": "F.xml", "flowSyntax": "CII", "trackingId": "T-1"}
+        )
+    assert len(str(caught.value)) < 200
+    assert server.hits.count("/v1/flows") == 2, "looked up in between, never sent blindly"

@@ -66,8 +66,9 @@ def test_the_buyer_answers_at_the_next_search(reference_dir, answer, last, reaso
     submitted = submit(flows, invoice)
     assert sandbox.pending and not [f for f in sandbox.flows.values() if f["flow"]["flowDirection"] == "In"]
     messages = incoming_statuses(flows)
-    assert [m.status for m in messages] == ["201", "202", "203", "204", last]
-    assert [m.issuer.role for m in messages] == ["WK", "WK", "WK", "BY", "BY"]
+    # The seller's platform gives its 200 (Déposée) first, as a real platform does.
+    assert [m.status for m in messages] == ["200", "201", "202", "203", "204", last]
+    assert [m.issuer.role for m in messages] == ["WK", "WK", "WK", "WK", "BY", "BY"]
     assert {m.invoice_number for m in messages} == {invoice.number}
     assert {m.seller.id for m in messages} == {cases.SELLER_SIREN}
     assert messages[-1].issuer.id == cases.BUYER_SIREN
@@ -96,14 +97,14 @@ def test_updated_at_only_grows_so_a_cursor_misses_nothing():
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     submit(flows, cases.b2b_goods_standard(), tracking="T-2")
     later = flows.search({"flowDirection": ["In"], "updatedAfter": stamps[-1]})["results"]
-    assert [parse_cdar(flows.download(f["flowId"])).invoice_number for f in later] == ["F2026-0001"] * 5
+    assert [parse_cdar(flows.download(f["flowId"])).invoice_number for f in later] == ["F2026-0001"] * 6
 
 
 def test_a_credit_note_is_only_transmitted():
     sandbox = make_sandbox()
     flows, _directory = clients(sandbox)
     submit(flows, cases.credit_note())
-    assert [m.status for m in incoming_statuses(flows)] == ["201", "202", "203"]
+    assert [m.status for m in incoming_statuses(flows)] == ["200", "201", "202", "203"]
 
 
 def test_what_a_platform_refuses(reference_dir):
@@ -120,7 +121,17 @@ def test_what_a_platform_refuses(reference_dir):
     assert acks[consumer["flowId"]]["details"][0]["reasonCode"] == "DEST_INC"
     assert acks[first["flowId"]] == {"status": "Ok"}
     assert acks[again["flowId"]]["details"][0]["reasonCode"] == "DOUBLON"
-    assert {m.invoice_number for m in incoming_statuses(flows)} == {"F2026-0001"}, "only the accepted one is answered"
+    # The platform gives its 213 on what it could read and refused; only the accepted one goes further.
+    statuses = [
+        (m.invoice_number, m.status, m.details[0].reason_code if m.details else None) for m in incoming_statuses(flows)
+    ]
+    consumer_number = cases.b2c_consumer().number
+    assert [s for s in statuses if s[1] == "213"] == [
+        (consumer_number, "213", "DEST_INC"),
+        ("F2026-0001", "213", "DOUBLON"),
+    ]
+    assert [s[1] for s in statuses if s[1] != "213"] == ["200", "201", "202", "203", "204", "205"]
+    assert {s[0] for s in statuses if s[1] != "213"} == {"F2026-0001"}, "only the accepted one is answered"
 
 
 def test_status_messages_submitted_are_kept_by_who_gives_them():
@@ -266,4 +277,4 @@ def test_the_sandbox_speaks_the_openapi_files(reference_dir):
         flows.metadata(found["flowId"])
     directory.lines_of(cases.BUYER_SIREN)
     assert violations == [], violations
-    assert checked == 13, "every exchange but the token was checked: submit, search, 5 x 2 reads, directory"
+    assert checked == 15, "every exchange but the token was checked: submit, search, 6 x 2 reads, directory"

@@ -53,6 +53,12 @@ class DeadlineExceeded(TransportError):
     """No complete answer within the call's deadline; the connection was shut down."""
 
 
+class ProtocolError(TransportError):
+    """An answer that breaks the API's contract: not JSON, not the object expected, a required
+    field missing or of the wrong type. Its message names what is wrong (remote text cut short);
+    ``status`` is the HTTP status of the answer. The call may have taken effect."""
+
+
 def remote_text(value, limit=MAX_REMOTE_TEXT):
     """A remote text fit for a message and a log line: one line, at most ``limit`` characters."""
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value if value is not None else "")).strip()
@@ -174,6 +180,15 @@ def read_capped(response, max_bytes, what, truncate=False):
     finally:
         response.close()
     return b"".join(chunks)
+
+
+def json_kind(value):
+    """What a JSON value is, in a few words, for an error message (never the remote value itself)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return {str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
 
 
 def _retry_after(response):
@@ -351,13 +366,31 @@ class ApiClient:
         return _watch(self.deadline, what)
 
     def request_json(self, method, path, **kwargs):
-        """``request`` whose answer must be JSON: a malformed body is a TransportError, never a
+        """``request`` whose answer must be JSON: a malformed body is a :class:`ProtocolError`, never a
         silent empty result (the call may have taken effect: callers treat it as a lost answer)."""
+        return self._json(self.request(method, path, **kwargs), method, path)
+
+    def request_object(self, method, path, **kwargs):
+        """``request_json`` whose answer must be a JSON object (the schemas of the OpenAPI files)."""
         response = self.request(method, path, **kwargs)
+        answer = self._json(response, method, path)
+        if not isinstance(answer, dict):
+            raise ProtocolError(
+                f"{method} {path}: malformed answer (HTTP {response.status_code}): "
+                f"a JSON object is expected, not {json_kind(answer)}",
+                status=response.status_code,
+            )
+        return answer
+
+    @staticmethod
+    def _json(response, method, path):
         try:
             return response.json()
         except ValueError as exc:
-            raise TransportError(f"{method} {path}: malformed answer (HTTP {response.status_code})") from exc
+            raise ProtocolError(
+                f"{method} {path}: malformed answer (HTTP {response.status_code}): not JSON",
+                status=response.status_code,
+            ) from exc
 
     def request(self, method, path, expected=(200,), attempts=None, **kwargs):
         """Send, retrying what may succeed later; return the response or raise TransportError.

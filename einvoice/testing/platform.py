@@ -7,7 +7,15 @@ webhooks, directory lines and the health check. It keeps the flows, produces inc
 flows (``deliver``), calls the subscribed webhooks with the signed ``Flow`` payload of the
 callback (``Afnor-Signature`` / ``Afnor-Signature-Timestamp``), answers the directory
 (legal units, facilities, directory lines, see ``register``), and fails on demand
-(``fail``, ``fail_every``: see :mod:`einvoice.testing.server`).
+(``fail``, ``fail_every``: see :mod:`einvoice.testing.server`; ``script``: an answer of
+one's choosing, before or after the request takes effect; ``corrupt``: a flow described
+without some of its fields, as a faulty platform would).
+
+As a real platform does, it gives its own lifecycle statuses on the invoices it is sent:
+once an invoice passes its checks, a 200 (Déposée) status message arrives as an incoming
+``CustomerInvoiceLC`` flow; when they fail (``acknowledge(..., "Error")``), a 213 (Rejetée).
+The checks pass at once unless ``hold_submissions`` is set: the flows then wait
+(acknowledgement ``Pending``) for the test to ``acknowledge`` them.
 
 :class:`SandboxPlatform` is the same platform made to be served by an application on its
 own routes, for its users to try every flow: it reads the invoices it is sent and answers
@@ -59,16 +67,89 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: BT-3 codes of self-billed documents (G1.01): the buyer issues them, in the seller's name.
+SELF_BILLED_TYPE_CODES = frozenset({"389", "261", "500", "501", "502", "471", "473"})
+
+
+def _outgoing_invoice_type(content, name):
+    """flowType of an invoice a client sends (Flow API FlowType): a self-billed outgoing invoice
+    is a SupplierInvoice, any other a CustomerInvoice."""
+    try:
+        type_code = load(content, source=name).invoice.type_code
+    except EInvoiceError:
+        return "CustomerInvoice"
+    return "SupplierInvoice" if type_code in SELF_BILLED_TYPE_CODES else "CustomerInvoice"
+
+
+def _summary(invoice, received_at):
+    """What a platform keeps of an invoice it took, to give its statuses on it (JSON-able)."""
+    seller, buyer = invoice.seller, invoice.buyer
+    address = seller.electronic_address
+    return {
+        "number": invoice.number,
+        "date": invoice.issue_date.isoformat(),
+        "type_code": invoice.type_code,
+        "credit_note": invoice.is_credit_note,
+        "seller_siren": seller.siren,
+        "seller_name": seller.name,
+        "seller_address": address.value if address and address.scheme == "0225" else seller.siren,
+        "buyer_siren": buyer.siren,
+        "buyer_name": buyer.name,
+        "received_at": received_at,
+    }
+
+
+def status_message(summary, code, issuer, details=(), now=None):
+    """The CDAR :class:`StatusMessage` of status ``code`` on the invoice ``summary`` describes,
+    given by ``issuer`` (a CdarParty) and addressed to the seller."""
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    received = datetime.datetime.strptime(summary["received_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(microsecond=0)
+    recipient = CdarParty(
+        id=summary["seller_siren"],
+        scheme="0002",
+        name=summary["seller_name"],
+        role="SE",
+        uri=summary["seller_address"],
+        uri_scheme="0225",
+    )
+    status = STATUSES[code]
+    return StatusMessage(
+        id=f"{summary['number']}_{code}_{now:%Y%m%d%H%M%S}",
+        name=f"{summary['number']} {status.label_fr}",
+        issued_at=now,
+        status=code,
+        invoice_number=summary["number"],
+        invoice_date=datetime.date.fromisoformat(summary["date"]),
+        invoice_type=summary["type_code"],
+        received_at=received,
+        seller=CdarParty(id=summary["seller_siren"], scheme="0002"),
+        issuer=issuer,
+        recipients=[recipient],
+        details=list(details),
+    )
+
+
 class PlatformSimulator(SimulatedService):
     state_attributes = ("flows", "directory", "legal_units", "facilities", "routing_codes", "webhooks", "_tokens")
     #: whether ``POST /v1/webhooks`` subscribes (a platform may announce flows only by polling)
     offers_webhooks = True
 
     def __init__(
-        self, client_id="odoo", client_secret="s3cret", token_lifetime=3600, slow_seconds=3, submit_delay=0, listen=True
+        self,
+        client_id="odoo",
+        client_secret="s3cret",
+        token_lifetime=3600,
+        slow_seconds=3,
+        submit_delay=0,
+        listen=True,
+        name="Plateforme simulée",
     ):
         super().__init__(slow_seconds=slow_seconds, listen=listen)
+        self.name = name
         self.submit_delay = submit_delay  # seconds each submission takes after it is stored (crash tests)
+        self.hold_submissions = False  # invoices wait (Pending) for ``acknowledge`` instead of passing at once
+        self._scripts = []  # answers of the test's choosing: see ``script``
+        self._corrupted = {}  # flowId -> (fields dropped, fields replaced) in the answers
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
@@ -102,18 +183,82 @@ class PlatformSimulator(SimulatedService):
         return _now()
 
     def reset(self):
-        """Forget flows, webhooks, requests and pending failures (the directory stays)."""
+        """Forget flows, webhooks, requests, scripted answers and pending failures; checks pass at
+        once again (the directory stays)."""
         with self._lock:
             self.flows.clear()
             self.webhooks.clear()
             self.webhook_calls.clear()
             self.requests.clear()
+            self._scripts.clear()
+            self._corrupted.clear()
+            self.hold_submissions = False
         self._clear_failures()
+
+    # --- answers of the test's choosing ------------------------------------------------------
+
+    def script(self, method, path, status, payload=None, raw=None, after=False, times=1):
+        """The next ``times`` requests ``method path`` get this answer (JSON ``payload`` or ``raw``
+        bytes) instead of the real one: before the request takes effect (``after=False``: nothing
+        is stored), or once it has (``after=True``: the answer is lost, e.g. a 502 of a proxy)."""
+        with self._lock:
+            self._scripts.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "payload": payload,
+                    "raw": raw,
+                    "after": after,
+                    "times": times,
+                }
+            )
+
+    def _scripted(self, method, path):
+        with self._lock:
+            for entry in self._scripts:
+                if (entry["method"], entry["path"]) == (method, path):
+                    entry["times"] -= 1
+                    if entry["times"] <= 0:
+                        self._scripts.remove(entry)
+                    return entry
+        return None
+
+    def submissions(self):
+        """The flows the platform was sent (not the ones it delivers), oldest first."""
+        with self._lock:
+            flows = [entry["flow"] for entry in self.flows.values() if entry["flow"]["flowDirection"] == "Out"]
+        return sorted(flows, key=lambda flow: (flow["submittedAt"], flow["flowId"]))
+
+    def corrupt(self, flow_id, *drop, **replace):
+        """From now on, this flow is described without the fields ``drop`` and with ``replace``
+        (search results and metadata), as a faulty platform would."""
+        with self._lock:
+            self._corrupted[flow_id] = (frozenset(drop), dict(replace))
+
+    def _render(self, flow):
+        dropped, replaced = self._corrupted.get(flow["flowId"], ((), {}))
+        if not dropped and not replaced:
+            return flow
+        return {**{key: value for key, value in flow.items() if key not in dropped}, **replaced}
 
     # --- directory --------------------------------------------------------------------------
 
-    def register(self, siren, name, siret=None, routing_code=None, status="Enabled", entity_type=None, platform="WK"):
-        """A company in the directory, with one directory line (SIREN, SIRET or routing-code level)."""
+    def register(
+        self,
+        siren,
+        name,
+        siret=None,
+        routing_code=None,
+        status="Enabled",
+        entity_type=None,
+        platform="WK",
+        suffix=None,
+    ):
+        """A company in the directory, with one directory line: SIREN, SIRET, routing-code
+        (``SIREN_SIRET_ROUTINGCODE``) or suffix level (``SIREN_SUFFIX``: a suffix, no SIRET)."""
+        if suffix and siret:
+            raise ValueError("a suffix line has no SIRET")
         unit = {
             "siren": siren,
             "businessName": name,
@@ -145,6 +290,9 @@ class PlatformSimulator(SimulatedService):
                 "administrativeStatus": "A",
                 "legalUnit": dict(unit),
             }
+        if suffix:
+            address = line["addressingIdentifier"] = f"{siren}_{suffix}"
+            line["addressingSuffix"] = suffix
         self.directory[address] = line
         return line
 
@@ -170,7 +318,7 @@ class PlatformSimulator(SimulatedService):
     def _search_lines(self, params):
         filters = params.get("filters") or {}
         lines = sorted(self.directory.values(), key=lambda line: line["addressingIdentifier"])
-        for key in ("siren", "siret", "routingIdentifier", "addressingIdentifier"):
+        for key in ("siren", "siret", "routingIdentifier", "addressingIdentifier", "addressingSuffix"):
             criterion = filters.get(key)
             if not criterion:
                 continue
@@ -219,8 +367,32 @@ class PlatformSimulator(SimulatedService):
         info = {"name": name, "flowSyntax": syntax, "flowProfile": profile, "processingRule": "B2B"}
         return self._store(info, content, "In", flow_type)
 
+    def _submitted(self, info, content):
+        """A flow the client sends (POST /v1/flows): stored, then checked. An invoice this platform
+        can read passes its checks at once (its 200 follows), or waits for ``acknowledge`` when
+        ``hold_submissions`` is set; what it cannot read, it keeps as it is."""
+        if info.get("flowSyntax") == "CDAR":
+            try:
+                role = parse_cdar(content).issuer.role
+            except EInvoiceError:
+                role = None
+            return self._store(info, content, "Out", "SupplierInvoiceLC" if role == "BY" else "CustomerInvoiceLC")
+        flow = self._store(info, content, "Out", _outgoing_invoice_type(content, info.get("name")))
+        try:
+            invoice = load(content, source=flow["name"]).invoice
+        except EInvoiceError:
+            return flow
+        with self._lock:
+            self.flows[flow["flowId"]]["summary"] = _summary(invoice, flow["submittedAt"])
+            if self.hold_submissions:
+                flow["acknowledgement"] = {"status": "Pending"}
+        if not self.hold_submissions:
+            self._give_status(flow["flowId"], "200")
+        return flow
+
     def acknowledge(self, flow_id, status, reason_code="REJ_SEMAN", reason="rejected"):
-        """Change a flow's acknowledgement (``Error`` with a detail, or ``Ok``), as the platform's checks do."""
+        """Change a flow's acknowledgement (``Error`` with a detail, or ``Ok``), as the platform's checks do;
+        on an invoice it read, the platform then gives its status: 200 (``Ok``) or 213 (``Error``)."""
         with self._lock:
             flow = self.flows[flow_id]["flow"]
             flow["acknowledgement"] = {"status": status}
@@ -230,7 +402,26 @@ class PlatformSimulator(SimulatedService):
                 ]
             flow["updatedAt"] = self._moment()
         self._notify(flow)
+        if status in ("Ok", "Error"):
+            self._give_status(flow_id, "200" if status == "Ok" else "213", reason_code, reason)
         return flow
+
+    def _give_status(self, flow_id, code, reason_code=None, reason=None):
+        """The platform's own status (200 or 213, as issuing platform) on the invoice of a flow it
+        was sent, delivered to its client as a CDAR flow; once per flow (213 ends it). Returns the
+        delivered Flow, or None (an invoice it could not read, a status already given)."""
+        with self._lock:
+            entry = self.flows[flow_id]
+            summary, given = entry.get("summary"), entry.setdefault("statuses", [])
+            if summary is None or code in given or "213" in given:
+                return None
+            given.append(code)
+        details = []
+        if code == "213":
+            code_213 = reason_code if reason_code in STATUSES["213"].reasons else "REJ_SEMAN"
+            details.append(StatusDetail(reason_code=code_213, reason=(reason or None) and str(reason)[:250]))
+        message = status_message(summary, code, CdarParty(name=self.name, role="WK"), details)
+        return self.deliver(build_cdar(message), f"{message.id}.xml", syntax="CDAR", flow_type="CustomerInvoiceLC")
 
     @staticmethod
     def signature(signing_key, payload, timestamp):
@@ -278,7 +469,7 @@ class PlatformSimulator(SimulatedService):
             flows = [f for f in flows if f["acknowledgement"]["status"] == where["ackStatus"]]
         if where.get("trackingId"):
             flows = [f for f in flows if f.get("trackingId") == where["trackingId"]]
-        page = flows[start : start + limit]
+        page = [self._render(flow) for flow in flows[start : start + limit]]
         answer = {"limit": limit, "filters": where, "results": page}
         if start + limit < len(flows):
             answer["nextCursor"] = str(start + limit)
@@ -293,12 +484,27 @@ class _Handler(SimulatorHandler):
         header = self.headers.get("Authorization") or ""
         return header.startswith("Bearer ") and self.simulator._token_valid(header[7:])
 
+    def _send(self, status, payload=None, content_type="application/json", raw=None, headers=()):
+        scripted, self._scripted_answer = getattr(self, "_scripted_answer", None), None
+        if scripted is not None:
+            # The request took effect; the answer it gets is the scripted one.
+            return self._send_scripted(scripted)
+        return super()._send(status, payload, content_type=content_type, raw=raw, headers=headers)
+
+    def _send_scripted(self, scripted):
+        super()._send(scripted["status"], scripted["payload"], raw=scripted["raw"])
+
     def _route(self, method):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.simulator.requests.append((method, self.path))
+        self._scripted_answer = None
         if self.path == "/token" and method == "POST":
             return self._token()
+        scripted = self.simulator._scripted(method, self.path.split("?", 1)[0])
+        if scripted is not None and not scripted["after"]:
+            return self._send_scripted(scripted)
+        self._scripted_answer = scripted
         success = 202 if (method, self.path) == ("POST", "/v1/flows") else 200
         if self._fail(lambda status: {"errorCode": "UNAVAILABLE", "errorMessage": "try again"}, success):
             return None
@@ -369,7 +575,7 @@ class _Handler(SimulatorHandler):
                 return self._error(400, "MISSING_REQUIRED_FIELD", ", ".join(missing))
             if info.get("sha256") and info["sha256"] != hashlib.sha256(parts["file"]).hexdigest():
                 return self._error(422, "INTEGRITY_ERROR", "sha256 does not match the file")
-            flow = self.simulator._store(info, parts["file"], "Out", "CustomerInvoice")
+            flow = self.simulator._submitted(info, parts["file"])
             if self.simulator.submit_delay:
                 time.sleep(self.simulator.submit_delay)
             answer = {key: flow[key] for key in ("flowId", "submittedAt", "name", "flowSyntax", "sha256")}
@@ -385,7 +591,7 @@ class _Handler(SimulatorHandler):
                 return self._error(404, "NOT_FOUND", "no such flow")
             query = parse_qs(urlsplit(self.path).query)
             if query.get("docType", ["Metadata"])[0] == "Metadata":
-                return self._send(200, stored["flow"])
+                return self._send(200, self.simulator._render(stored["flow"]))
             return self._send(
                 200,
                 raw=stored["content"],
@@ -536,21 +742,21 @@ class SandboxPlatform(PlatformSimulator):
     - no webhooks (``POST /v1/webhooks`` answers 403): flows are found by searching, so
       the sandbox never calls its host back while the host is calling it;
     - an invoice submitted is read (CII, UBL or Factur-X) and refused, as a platform's
-      checks would (acknowledgement ``Error``), when it cannot be read (REJ_SEMAN), when
-      its buyer is not in the directory (DEST_INC) or when its seller already sent that
-      number (DOUBLON); otherwise, at the next search, the sandbox answers as the seller's
-      platform (201), the buyer's platform (202, 203) and the buyer (204, then 205, 210 or
-      207 with its reason, as ``buyer_answer`` says), each status an incoming CDAR flow
-      (``CustomerInvoiceLC``) built as a real buyer's platform would;
+      checks would (acknowledgement ``Error``, and the platform's 213 when it could read
+      the invoice), when it cannot be read (REJ_SEMAN), when its buyer is not in the
+      directory (DEST_INC) or when its seller already sent that number (DOUBLON);
+      otherwise, at the next search, the sandbox answers as the seller's platform (200,
+      201), the buyer's platform (202, 203) and the buyer (204, then 205, 210 or 207 with
+      its reason, as ``buyer_answer`` says), each status an incoming CDAR flow
+      (``CustomerInvoiceLC``) built as a real platform would;
     - a status message submitted (CDAR) is kept as a ``SupplierInvoiceLC`` flow (given by
       the buyer) or a ``CustomerInvoiceLC`` flow (given by the seller);
     - :meth:`deliver_supplier_invoice`: a Factur-X invoice of a sample French supplier,
       addressed to the given buyer, arrives as an incoming ``SupplierInvoice`` flow;
     - :meth:`set_directory`: the companies the directory knows (SIREN-level lines).
 
-    It gives no 200 (Déposée) as a CDAR flow (the client records it when the platform
-    takes the upload), sends no copy of the mandatory statuses to the tax administration
-    and reports nothing to it.
+    It sends no copy of the mandatory statuses to the tax administration and reports
+    nothing to it.
     """
 
     state_attributes = ("flows", "directory", "legal_units", "facilities", "routing_codes", "pending", "sequence")
@@ -567,10 +773,11 @@ class SandboxPlatform(PlatformSimulator):
         token_lifetime=3600,
         listen=False,
     ):
-        super().__init__(client_id=client_id, client_secret=client_secret, token_lifetime=token_lifetime, listen=listen)
+        super().__init__(
+            client_id=client_id, client_secret=client_secret, token_lifetime=token_lifetime, listen=listen, name=name
+        )
         if buyer_answer not in BUYER_ANSWERS:
             raise ValueError(f"buyer_answer must be one of {', '.join(BUYER_ANSWERS)}")
-        self.name = name
         self.buyer_answer = buyer_answer
         self.reason_code = reason_code
         self.reason = reason
@@ -623,9 +830,7 @@ class SandboxPlatform(PlatformSimulator):
 
     # --- flows submitted --------------------------------------------------------------------
 
-    def _store(self, info, content, direction, flow_type):
-        if direction != "Out":
-            return super()._store(info, content, direction, flow_type)
+    def _submitted(self, info, content):
         if info.get("flowSyntax") == "CDAR":
             return self._take_status(info, content)
         return self._take_invoice(info, content)
@@ -640,12 +845,15 @@ class SandboxPlatform(PlatformSimulator):
         return super()._store(info, content, "Out", flow_type)
 
     def _take_invoice(self, info, content):
-        flow = super()._store(info, content, "Out", "CustomerInvoice")
+        flow = super()._store(info, content, "Out", _outgoing_invoice_type(content, info.get("name")))
         try:
             invoice = load(content, source=flow["name"]).invoice
         except EInvoiceError as exc:
             return self.acknowledge(flow["flowId"], "Error", "REJ_SEMAN", f"unreadable invoice: {exc}")
         seller, buyer = invoice.seller, invoice.buyer
+        summary = _summary(invoice, flow["submittedAt"])
+        with self._lock:
+            self.flows[flow["flowId"]]["summary"] = summary
         if not buyer.siren or buyer.siren not in self.legal_units:
             return self.acknowledge(
                 flow["flowId"], "Error", "DEST_INC", f"the buyer {buyer.siren or buyer.name} is not in the directory"
@@ -657,25 +865,11 @@ class SandboxPlatform(PlatformSimulator):
                 return self.acknowledge(
                     flow["flowId"], "Error", "DOUBLON", f"invoice {invoice.number} was already received"
                 )
-        address = seller.electronic_address
         with self._lock:
             self.flows[flow["flowId"]]["invoice"] = key
+            self.flows[flow["flowId"]]["statuses"] = ["200"]  # given with the answers, at the next search
             self.pending.append(
-                {
-                    "number": invoice.number,
-                    "date": invoice.issue_date.isoformat(),
-                    "type_code": invoice.type_code,
-                    "credit_note": invoice.is_credit_note,
-                    "seller_siren": seller.siren,
-                    "seller_name": seller.name,
-                    "seller_address": address.value if address and address.scheme == "0225" else seller.siren,
-                    "buyer_siren": buyer.siren,
-                    "buyer_name": buyer.name,
-                    "received_at": flow["submittedAt"],
-                    "answer": self.buyer_answer,
-                    "reason_code": self.reason_code,
-                    "reason": self.reason,
-                }
+                {**summary, "answer": self.buyer_answer, "reason_code": self.reason_code, "reason": self.reason}
             )
         return flow
 
@@ -698,21 +892,11 @@ class SandboxPlatform(PlatformSimulator):
         return delivered
 
     def _answers(self, entry):
-        """The status messages of one invoice: its platform, the buyer's platform, then the buyer."""
+        """The status messages of one invoice: its platform (200, 201), the buyer's platform, then the buyer."""
         now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
-        received = datetime.datetime.strptime(entry["received_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(microsecond=0)
-        seller = CdarParty(id=entry["seller_siren"], scheme="0002")
-        recipient = CdarParty(
-            id=entry["seller_siren"],
-            scheme="0002",
-            name=entry["seller_name"],
-            role="SE",
-            uri=entry["seller_address"],
-            uri_scheme="0225",
-        )
         platform = CdarParty(name=self.name, role="WK")
         buyer = CdarParty(id=entry["buyer_siren"], scheme="0002", name=entry["buyer_name"], role="BY")
-        codes = ["201", "202", "203"]
+        codes = ["200", "201", "202", "203"]
         if not entry["credit_note"]:
             codes += ["204", BUYER_ANSWERS[entry["answer"]]]
         for code in codes:
@@ -728,20 +912,8 @@ class SandboxPlatform(PlatformSimulator):
                         action=REQUESTED_ACTIONS[action][0],
                     )
                 )
-            yield StatusMessage(
-                id=f"{entry['number']}_{code}_{now:%Y%m%d%H%M%S}",
-                name=f"{entry['number']} {status.label_fr}",
-                issued_at=now,
-                status=code,
-                invoice_number=entry["number"],
-                invoice_date=datetime.date.fromisoformat(entry["date"]),
-                invoice_type=entry["type_code"],
-                received_at=received,
-                seller=seller,
-                issuer=platform if status.phase == Phase.TRANSMISSION else buyer,
-                recipients=[recipient],
-                details=details,
-            )
+            issuer = platform if status.phase == Phase.TRANSMISSION else buyer
+            yield status_message(entry, code, issuer, details, now=now)
 
     # --- supplier invoices --------------------------------------------------------------------
 
