@@ -3,7 +3,7 @@ import logging
 import threading
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
@@ -31,6 +31,12 @@ SANDBOX_BUYER_ANSWERS = [
 ]
 #: The reasons a buyer may refuse an invoice for (BR-FR-CDV-CL-09), also given with a dispute.
 SANDBOX_REASON_CODES = [(code, code) for code in sorted(STATUSES["210"].reasons)]
+#: Where Odoo reaches the platform: the credentials are sent there.
+ENDPOINT_FIELDS = ("environment", "flow_url", "directory_url", "token_url")
+#: Where and how Odoo signs in to the platform: system administrators only.
+CONNECTION_FIELDS = (*ENDPOINT_FIELDS, "auth_method", "scope", "client_id", "client_secret", "access_token")
+#: What the platform gave us, worthless (and never to be sent) elsewhere: wiped when an endpoint changes.
+SECRET_FIELDS = ("client_secret", "access_token", "webhook_signing_key", "webhook_id")
 
 
 class EinvoicePlatform(models.Model):
@@ -97,6 +103,11 @@ class EinvoicePlatform(models.Model):
         copy=False,
     )
     connection_message = fields.Char(readonly=True, copy=False)
+    can_edit_connection = fields.Boolean(
+        "May change the connection",
+        compute="_compute_can_edit_connection",
+        help="Whether the current user may change the endpoints and credentials.",
+    )
     flow_count = fields.Integer(compute="_compute_flow_count")
     has_directory = fields.Boolean(
         compute="_compute_has_directory", store=True, help="The platform answers directory look-ups."
@@ -121,9 +132,41 @@ class EinvoicePlatform(models.Model):
         "Reason", help="The reason in words (MDT-114), e.g. the purchase order number is missing."
     )
 
+    def _compute_can_edit_connection(self):
+        allowed = self.env.is_system()
+        for platform in self:
+            platform.can_edit_connection = allowed
+
+    def _check_connection_rights(self, fields_written, creating=False):
+        """Endpoints, environment and credentials are set by system administrators only: the client
+        secret or token goes wherever they point (a sandbox, which Odoo serves itself, excepted at
+        its creation: it has no endpoint)."""
+        if self.env.is_system():
+            return
+        protected = sorted(set(fields_written) & set(CONNECTION_FIELDS))
+        if creating:
+            protected = [name for name in protected if name != "environment"]
+        if protected:
+            labels = ", ".join(self._fields[name].get_description(self.env)["string"] for name in protected)
+            raise AccessError(
+                self.env._(
+                    "Only system administrators can change where Odoo reaches an approved platform and how it "
+                    "signs in (%(fields)s): the credentials are sent there.",
+                    fields=labels,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("environment", "test") != "sandbox" and not self.env.is_system():
+                raise AccessError(
+                    self.env._(
+                        "Only system administrators can connect a real platform (its endpoints and credentials); "
+                        "click Try the sandbox to try e-invoicing in the meantime."
+                    )
+                )
+            self._check_connection_rights(vals, creating=True)
             if vals.get("environment") == "sandbox":
                 vals["auth_method"] = "oauth2"  # the sandbox's own credentials, made here
         platforms = super().create(vals_list)
@@ -142,9 +185,18 @@ class EinvoicePlatform(models.Model):
                     "instead (and archive the sandbox to go live)."
                 )
             )
+        self._check_connection_rights(vals)
         archived_sandboxes = (
             self.filtered(lambda p: p.active and p.environment == "sandbox") if vals.get("active") is False else None
         )
+        moved = self.filtered(
+            lambda p: any(name in vals and (vals[name] or False) != (p[name] or False) for name in ENDPOINT_FIELDS)
+        )
+        if moved:
+            # Credentials and tokens given for the old address are worthless (and never sent) at the new one.
+            wiped = {name: False for name in SECRET_FIELDS if name not in vals}
+            wiped.update(connection_state="unknown", connection_message=False)
+            super(EinvoicePlatform, moved.sudo()).write(wiped)
         result = super().write(vals)
         if archived_sandboxes:
             archived_sandboxes._sandbox_forget_directory()
@@ -299,13 +351,14 @@ class EinvoicePlatform(models.Model):
     def action_test_connection(self):
         """Health check, then an authenticated search: both the service and the credentials are tried."""
         self.ensure_one()
+        self.check_access("write")  # the credentials are used and the result is written
         try:
             flows, directory = self._clients()
             flows.healthcheck()
             flows.search({"flowDirection": ["In"]}, limit=1)
             if directory:
                 directory.healthcheck()
-        except TransportError as exc:
+        except (TransportError, UserError) as exc:
             self.write({"connection_state": "failed", "connection_message": str(exc)[:500]})
             return notification(_("Connection failed: %s", exc), "danger")
         self.write({"connection_state": "ok", "connection_message": _("Connected on %s", fields.Datetime.now())})
@@ -314,6 +367,7 @@ class EinvoicePlatform(models.Model):
     def action_subscribe_webhook(self):
         """Ask the platform to announce incoming flows on this database's webhook URL."""
         self.ensure_one()
+        self.check_access("write")
         if self.environment == "sandbox":
             # A sandbox request that called Odoo back would wait on Odoo itself (one worker, tests).
             raise UserError(

@@ -8,7 +8,8 @@ from odoo.addons.l10n_fr_einvoice.language import selection_label
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.errors import TransportError
-from einvoice.platform.directory import best_line
+from einvoice.platform import ProtocolError
+from einvoice.platform.directory import choose_line
 
 from .einvoice_flow import _commit
 
@@ -20,6 +21,7 @@ DIRECTORY_STATES = [
     ("upcoming", "Will receive soon"),
     ("disabled", "Cannot receive yet"),
     ("absent", "Not in the directory"),
+    ("ambiguous", "Several addresses"),
 ]
 #: A directory answer older than this is checked again before an invoice is sent.
 DIRECTORY_FRESHNESS = datetime.timedelta(days=7)
@@ -39,6 +41,13 @@ class ResPartner(models.Model):
     einvoice_directory_checked_on = fields.Datetime("Directory checked on", copy=False, readonly=True)
     einvoice_directory_platform = fields.Char(
         "Receiving platform type", copy=False, readonly=True, help="WK: an approved platform; DFH: the public portal."
+    )
+    einvoice_directory_addresses = fields.Char(
+        "Addresses in the directory",
+        copy=False,
+        readonly=True,
+        help="The electronic addresses the directory lists for this company when its data does not say which "
+        "one its invoices go to: enter the right one as its electronic address.",
     )
     einvoice_public_entity = fields.Boolean(
         "Public entity",
@@ -63,7 +72,7 @@ class ResPartner(models.Model):
     def _einvoice_may_receive(self):
         """Whether invoices to this partner go through the platform (not known to be unreachable)."""
         self.ensure_one()
-        return bool(self.l10n_fr_siren) and self.einvoice_directory_state not in ("disabled", "absent")
+        return bool(self.l10n_fr_siren) and self.einvoice_directory_state not in ("disabled", "absent", "ambiguous")
 
     def _einvoice_directory_platform(self, company=None):
         Platform = self.env["einvoice.platform"].sudo()
@@ -82,9 +91,21 @@ class ResPartner(models.Model):
         if platform.environment == "sandbox":
             platform._sandbox_know(partner)
         lines = directory.lines_of(siren)
-        line = best_line(lines, siret=siret, routing_code=partner.l10n_fr_routing_code or None)
-        values = {"einvoice_directory_checked_on": fields.Datetime.now()}
-        if line is None:
+        # A bare SIREN is the address every company has by default: it names no line in particular.
+        address = partner.l10n_fr_electronic_address
+        line, alternatives = choose_line(
+            lines,
+            siret=siret,
+            routing_code=partner.l10n_fr_routing_code or None,
+            address=address if address and address != siren else None,
+        )
+        values = {"einvoice_directory_checked_on": fields.Datetime.now(), "einvoice_directory_addresses": False}
+        if alternatives:
+            values["einvoice_directory_state"] = "ambiguous"
+            values["einvoice_directory_addresses"] = ", ".join(alt["addressingIdentifier"] for alt in alternatives)[
+                :500
+            ]
+        elif line is None:
             values["einvoice_directory_state"] = "absent"
         else:
             status = line.get("directoryLineStatus")
@@ -93,7 +114,9 @@ class ResPartner(models.Model):
             values["l10n_fr_electronic_address"] = line["addressingIdentifier"]
             if line.get("routingIdentifier"):
                 values["l10n_fr_routing_code"] = line["routingIdentifier"]
-            unit = line.get("legalUnit") or {}
+            if line.get("addressingSuffix"):
+                values["l10n_fr_routing_suffix"] = line["addressingSuffix"]
+            unit = line.get("legalUnit") if isinstance(line.get("legalUnit"), dict) else {}
             if unit.get("entityType"):
                 values["einvoice_public_entity"] = unit["entityType"] == "Public"
         partner.write(values)
@@ -106,6 +129,7 @@ class ResPartner(models.Model):
     def action_einvoice_directory_check(self):
         """The "Check in directory" button."""
         self.ensure_one()
+        self.check_access("write")  # the answer is written on the partner
         platform = self._einvoice_directory_platform()
         if not platform:
             raise UserError(_("No approved platform with a directory is configured (Accounting > Configuration)."))
@@ -155,7 +179,13 @@ class ResPartner(models.Model):
         done = 0
         for partner in partners:
             try:
-                partner._einvoice_directory_lookup(platform)
+                with self.env.cr.savepoint():
+                    partner._einvoice_directory_lookup(platform)
+                done += 1
+            except ProtocolError as exc:
+                # An answer off the contract for this partner: asked again later, after the others.
+                _logger.warning("Directory answer for %s cannot be used: %s", partner.display_name, exc)
+                partner.einvoice_directory_checked_on = fields.Datetime.now()
                 done += 1
             except TransportError as exc:
                 _logger.warning("Directory refresh stopped: %s", exc)

@@ -1,1 +1,14 @@
-from . import test_demo, test_directory, test_facturx, test_receiving, test_sandbox, test_sending, test_webhook
+from . import (
+    test_demo,
+    test_directory,
+    test_facturx,
+    test_not_sent,
+    test_receiving,
+    test_rights,
+    test_robustness,
+    test_sandbox,
+    test_self_billing,
+    test_sending,
+    test_sent_once,
+    test_webhook,
+)

@@ -54,3 +54,18 @@ class TestDirectory(PlatformCommon):
         with self.assertRaisesRegex(UserError, "directory could not be reached"):
             self.customer.action_einvoice_directory_check()
         self.assertEqual(self.customer.einvoice_directory_state, "unknown")
+
+    def test_a_directory_answer_off_contract_stops_only_its_partner(self):
+        self.fast(self.platform)
+        partner = self._french_company("Nouvelle SA", cases.BUYER_SIRET, cases.BUYER_VAT, "1 rue", "69001", "Lyon")
+        # The first look-up of the run gets a line without its addressing identifier.
+        self.pa.script("POST", "/v1/directory-line/search", 200, {"results": [{"siren": cases.BUYER_SIREN}]})
+        with self.assertLogs("odoo.addons.pa_connector.models.res_partner", "WARNING") as logs:
+            self.env["res.partner"]._cron_einvoice_directory_refresh()
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("addressingIdentifier", logs.output[0])
+        unchecked = self.env["res.partner"].search_count(
+            [("is_company", "=", True), ("l10n_fr_siren", "!=", False), ("einvoice_directory_checked_on", "=", False)]
+        )
+        self.assertEqual(unchecked, 0, "the others were looked up all the same")
+        self.assertTrue(partner.einvoice_directory_checked_on)

@@ -54,7 +54,9 @@ class TestSandbox(SandboxCommon, HttpCase):
         self.assertEqual((remote["trackingId"], remote["flowType"]), (flow.tracking_id, "CustomerInvoice"))
         self.assertEqual(content, flow.attachment_id.raw)
         self.assertIn(invoice.name.encode(), content)
-        self.assertEqual(invoice.einvoice_status, "200")
+        # Uploaded, not "Déposée": the sandbox gives its 200 itself, as a real platform does.
+        self.assertEqual(flow.state, "sent")
+        self.assertFalse(invoice.einvoice_status)
         self.assertEqual(self.customer.einvoice_directory_state, "enabled", "looked up in the sandbox's directory")
         self.receive()
         self.assertEqual(flow.state, "accepted")
@@ -65,8 +67,9 @@ class TestSandbox(SandboxCommon, HttpCase):
             ["issuer_platform", "issuer_platform", "receiver_platform", "receiver_platform", "buyer", "buyer"],
         )
         self.assertEqual(invoice.einvoice_status, "205")
+        self.assertTrue(events[0].reported_at, "the platform reports its own 200 to the administration")
         incoming = invoice.einvoice_flow_ids.filtered(lambda f: f.direction == "in")
-        self.assertEqual(len(incoming), 5)
+        self.assertEqual(len(incoming), 6)
         self.assertEqual(set(incoming.mapped("sandbox")), {True})
         self.assertEqual(set(incoming.mapped("state")), {"done"})
         notes = invoice.message_ids.mapped("body")
@@ -167,6 +170,10 @@ class TestSandbox(SandboxCommon, HttpCase):
         self.assertEqual(flow.state, "rejected")
         self.assertIn("DEST_INC", flow.error)
         self.assertEqual(invoice.einvoice_status, "213")
+        # The acknowledgement and the platform's 213 message tell one rejection: recorded once, no 200 before it.
+        self.assertEqual(invoice.einvoice_event_ids.mapped("status"), ["213"])
+        status_flow = invoice.einvoice_flow_ids.filtered(lambda f: f.direction == "in")
+        self.assertEqual((status_flow.state, status_flow.event_id), ("done", invoice.einvoice_event_ids))
 
     def test_the_controller_refuses_what_is_not_its_own(self):
         base = f"/einvoice/sandbox/platform/{self.sandbox.id}"

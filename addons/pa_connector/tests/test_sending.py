@@ -21,15 +21,19 @@ class TestSending(PlatformCommon):
         self.assertEqual(flow.state, "sent")
         stored = self.pa.flows[flow.platform_flow_id]
         self.assertEqual(stored["flow"]["trackingId"], flow.tracking_id)
+        self.assertEqual(stored["flow"]["processingRule"], "B2B")
         self.assertEqual(stored["content"], flow.attachment_id.raw)
         self.assertEqual(validate(stored["content"]).fatal, [], "what the platform received is valid")
         self.assertIn(invoice.name.encode(), stored["content"])
+        # The upload taken is no status: the platform gives its 200 itself, once it has checked the invoice.
+        self.assertFalse(invoice.einvoice_event_ids)
+        # The platform's acknowledgement and its 200 message are read by the receiving cron.
+        self.env["einvoice.flow"]._cron_receive_flows()
+        self.assertEqual(flow.state, "accepted")
         self.assertEqual(invoice.einvoice_status, "200")
         event = invoice.einvoice_event_ids
         self.assertEqual((event.emitter, event.source), ("issuer_platform", "platform"))
-        # The platform's acknowledgement is read by the receiving cron.
-        self.env["einvoice.flow"]._cron_receive_flows()
-        self.assertEqual(flow.state, "accepted")
+        self.assertTrue(event.reported_at, "the platform reports its own 200 to the administration")
 
     def test_two_hundred_invoices_every_tenth_call_failing_arrive_exactly_once(self):
         self.fast(self.platform)
@@ -42,13 +46,14 @@ class TestSending(PlatformCommon):
         flows = invoices.einvoice_flow_ids
         self.assertEqual(len(flows), 200)
         self.assertEqual(set(flows.mapped("state")), {"sent"}, set(flows.mapped("error")))
-        received = [entry["flow"] for entry in self.pa.flows.values()]
+        received = self.pa.submissions()
         self.assertEqual(len(received), 200, "each invoice reached the platform once")
         self.assertEqual(sorted(f["trackingId"] for f in received), sorted(flows.mapped("tracking_id")))
         self.assertEqual(
             {f["flowId"]: f["trackingId"] for f in received},
             {flow.platform_flow_id: flow.tracking_id for flow in flows},
         )
+        self.env["einvoice.flow"]._cron_receive_flows()
         self.assertEqual(set(invoices.mapped("einvoice_status")), {"200"})
         failed = [path for method, path in self.pa.requests if method == "POST" and path == "/v1/flows"]
         self.assertGreater(len(failed), 200, "some submissions failed and were tried again")
@@ -62,9 +67,10 @@ class TestSending(PlatformCommon):
         platform_flow_id = flow.platform_flow_id
         flow.write({"state": "sending", "platform_flow_id": False})
         self.send_all()
-        self.assertEqual(len(self.pa.flows), 1)
+        self.assertEqual(len(self.pa.submissions()), 1)
         self.assertEqual(flow.platform_flow_id, platform_flow_id)
-        self.assertEqual(flow.state, "sent")
+        # Found with the platform's answer already given: accepted at once (its cursor may be past it).
+        self.assertEqual(flow.state, "accepted")
 
     def test_an_invalid_invoice_is_not_sent(self):
         self.fast(self.platform)
@@ -78,14 +84,22 @@ class TestSending(PlatformCommon):
 
     def test_platform_rejection_reaches_the_lifecycle(self):
         self.fast(self.platform)
+        self.pa.hold_submissions = True  # the platform checks later, and refuses
         invoice = self.invoice()
         self.send_all()
         flow = invoice.einvoice_flow_ids
+        self.env["einvoice.flow"]._cron_receive_flows()
+        self.assertEqual((flow.state, invoice.einvoice_event_ids), ("sent", self.env["einvoice_lifecycle.event"]))
         self.pa.acknowledge(flow.platform_flow_id, "Error", reason_code="REJ_SEMAN", reason="BR-FR-01 fails")
         self.env["einvoice.flow"]._cron_receive_flows()
         self.assertEqual(flow.state, "rejected")
         self.assertIn("BR-FR-01 fails", flow.error)
         self.assertEqual(invoice.einvoice_status, "213")
+        # Its acknowledgement and its 213 message tell one rejection: history [213], no 200 before it.
+        self.assertEqual(invoice.einvoice_event_ids.mapped("status"), ["213"])
+        self.assertTrue(invoice.einvoice_event_ids.reported_at)
+        status_flow = invoice.einvoice_flow_ids.filtered(lambda f: f.direction == "in")
+        self.assertEqual((status_flow.state, status_flow.error), ("done", False))
         self.assertEqual(invoice.einvoice_event_ids.filtered(lambda e: e.status == "213").reason_code, "REJ_SEMAN")
         self.assertTrue(invoice.activity_ids, "the salesperson is asked to act")
         # 213 ends the invoice's lifecycle: it is not sent again, a corrected invoice is.
@@ -97,8 +111,9 @@ class TestSending(PlatformCommon):
         self.fast(self.platform)
         invoice = self.invoice()
         self.send_all()
+        self.env["einvoice.flow"]._cron_receive_flows()  # the platform's 200 (Déposée) before the payment
         invoice._einvoice_give_status("212", amounts=invoice._einvoice_amounts_by_rate())
-        flow = invoice.einvoice_flow_ids.filtered(lambda f: f.syntax == "CDAR")
+        flow = invoice.einvoice_flow_ids.filtered(lambda f: f.syntax == "CDAR" and f.direction == "out")
         self.send_all()
         self.pa.acknowledge(flow.platform_flow_id, "Error", reason="bad CDAR")
         self.env["einvoice.flow"]._cron_receive_flows()
@@ -109,7 +124,7 @@ class TestSending(PlatformCommon):
         self.send_all()
         self.assertNotEqual(flow.tracking_id, old_tracking)
         self.assertEqual(flow.state, "sent")
-        self.assertEqual(len(self.pa.flows), 3, "the invoice, the status, the status again")
+        self.assertEqual(len(self.pa.submissions()), 3, "the invoice, the status, the status again")
 
     def test_platform_down_keeps_the_queue(self):
         flows, directory = self.fast(self.platform)
@@ -125,13 +140,14 @@ class TestSending(PlatformCommon):
         self.assertIn("503", flow.error)
         self.send_all()
         self.assertEqual(flow.state, "sent")
-        self.assertEqual(len(self.pa.flows), 1)
+        self.assertEqual(len(self.pa.submissions()), 1)
 
     def test_partner_that_cannot_receive(self):
         self.fast(self.platform)
         self.customer.einvoice_directory_state = "disabled"
         invoice = self.invoice()
         self.assertFalse(invoice.einvoice_flow_ids, "not queued: the directory says it cannot receive")
+        self.assertIn("cannot receive e-invoices yet", invoice.einvoice_not_sent_reason)
 
     def test_stale_directory_answer_is_checked_before_sending(self):
         self.fast(self.platform)
@@ -144,13 +160,14 @@ class TestSending(PlatformCommon):
         self.assertIn("cannot receive e-invoices yet", flow.error)
         self.assertEqual(self.customer.einvoice_directory_state, "disabled")
         self.assertFalse(self.pa.flows)
+        self.assertEqual(invoice.einvoice_not_sent_reason, flow.error, "the invoice says why it stays")
 
     def test_statuses_we_give_travel_as_cdar(self):
         self.fast(self.platform)
         invoice = self.invoice()
         self.send_all()
         invoice._einvoice_give_status("212", amounts=invoice._einvoice_amounts_by_rate())
-        flow = invoice.einvoice_flow_ids.filtered(lambda f: f.syntax == "CDAR")
+        flow = invoice.einvoice_flow_ids.filtered(lambda f: f.syntax == "CDAR" and f.direction == "out")
         self.assertEqual(flow.flow_type, "CustomerInvoiceLC")
         self.send_all()
         self.assertEqual(flow.state, "sent")
