@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang, selection_label
+from odoo.addons.l10n_fr_einvoice.models.account_move import SELF_BILLED_TYPES
 
 from einvoice.cdar import (
     PPF_ID,
@@ -38,6 +39,9 @@ from .lifecycle_event import ADMINISTRATION_STATUS_SELECTION, INVOICE_STATUS_SEL
 #: the FNFE-MPE list). 211 is the buyer's on a bill it paid, the seller's on a credit note it paid back.
 BUYER_STATUSES = ("204", "205", "206", "207", "208", "210", "211", "214")
 SELLER_STATUSES = ("209", "211", "212", "220", "224", "225", "226", "227", "228")
+#: Statuses whose giver is the other party on a self-billed invoice (Chorus Pro external
+#: specifications v1.1 §6.20, case 19b: the supplier validates or refuses it in the lifecycle).
+SELF_BILLING_SWAPPED_STATUSES = ("204", "205", "206", "207", "208", "209", "210")
 #: The warning comes this long after a mandatory status that is not reported yet, before the 24 h limit.
 DEADLINE_WARNING_AFTER = datetime.timedelta(hours=20)
 #: Older unreported statuses are past the limit already: the deadline job and the overdue figure
@@ -160,7 +164,8 @@ class AccountMove(models.Model):
             if same_message or same_content:
                 return event
         history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
-        decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
+        rule_emitter = self._einvoice_rule_emitter(status, emitter)
+        decision = check_event(history, status, emitter=rule_emitter, reason_code=reason_code)
         if not decision:
             raise UserError(
                 self.env._(
@@ -232,6 +237,18 @@ class AccountMove(models.Model):
                 *([("commercial_partner_id.l10n_fr_siren", "=", siren)] if siren else []),
             ]
         )
+        if not moves:
+            # A self-billed bill: the company numbered it, in its supplier's (the seller's) name.
+            moves = self.search(
+                [
+                    *scope,
+                    ("move_type", "in", ("in_invoice", "in_refund")),
+                    ("name", "=", message.invoice_number),
+                    ("l10n_fr_imported_syntax", "=", False),
+                    ("l10n_fr_document_type", "in", sorted(SELF_BILLED_TYPES)),
+                    *([("commercial_partner_id.l10n_fr_siren", "=", siren)] if siren else []),
+                ]
+            )
         if len(moves) != 1:
             raise UserError(
                 self.env._(
@@ -254,7 +271,9 @@ class AccountMove(models.Model):
             emitter = Emitter.SELLER.value
         elif message.status in ("200", "201") or (
             # Our platform gives 200 or 213: a rejection after its 200 is the receiving platform's.
-            message.status == "213" and move.is_sale_document() and "200" not in given
+            message.status == "213"
+            and (move.is_sale_document() or move._l10n_fr_is_self_billed())
+            and "200" not in given
         ):
             emitter = Emitter.ISSUER_PLATFORM.value
         else:
@@ -281,6 +300,16 @@ class AccountMove(models.Model):
             message=data,
             message_name=f"{message.id}.xml",
         )
+
+    def _einvoice_rule_emitter(self, status, emitter):
+        """The role the status rules know ``emitter`` by. On a self-billed invoice the buyer issues
+        and the seller receives: the seller gives the processing statuses the recipient gives
+        (204 to 208, 210) and the buyer the completion (209); payment stays with who pays (211)
+        and who collects (212)."""
+        if status in SELF_BILLING_SWAPPED_STATUSES and self._l10n_fr_is_self_billed():
+            swapped = {Emitter.SELLER.value: Emitter.BUYER.value, Emitter.BUYER.value: Emitter.SELLER.value}
+            return swapped.get(emitter, emitter)
+        return emitter
 
     @api.depends("partner_id", "move_type")
     def _compute_einvoice_channel(self):
@@ -383,7 +412,9 @@ class AccountMove(models.Model):
         seller = other if self.is_purchase_document() else own
         role = "BY" if self.is_purchase_document() else "SE"
         now = fields.Datetime.now()
-        number = self.ref if self.is_purchase_document() else self.name
+        # A bill is known by its supplier's number, a self-billed one by the number the company gave it.
+        theirs = self.is_purchase_document() and not self._l10n_fr_is_self_billed()
+        number = self.ref if theirs else self.name
         address = other.l10n_fr_electronic_address or other.l10n_fr_siren or None
         recipient = CdarParty(
             **_siren_party(other),
@@ -434,6 +465,15 @@ class AccountMove(models.Model):
             emitter = Emitter.BUYER.value
             if status not in BUYER_STATUSES:
                 raise UserError(self.env._("Status %s is not given by the buyer.", status))
+            if status in SELF_BILLING_SWAPPED_STATUSES and self._l10n_fr_is_self_billed():
+                raise UserError(
+                    self.env._(
+                        "%(move)s is a self-billed invoice the company issued: its seller, not the company, "
+                        "gives status %(status)s on it.",
+                        move=self.display_name,
+                        status=status,
+                    )
+                )
         else:
             emitter = Emitter.SELLER.value
             if status not in SELLER_STATUSES:

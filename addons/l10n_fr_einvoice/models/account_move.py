@@ -18,6 +18,10 @@ DOCUMENT_TYPES = [
     ("503", "503 - Prepayment credit note"),
 ]
 CREDIT_NOTE_TYPES = {"381", "261", "396", "502", "503"}
+#: Self-billed types (G1.01): the buyer issues them in its supplier's name, from its vendor bills.
+SELF_BILLED_INVOICE_TYPES = {"389", "500", "501"}
+SELF_BILLED_CREDIT_NOTE_TYPES = {"261", "502"}
+SELF_BILLED_TYPES = SELF_BILLED_INVOICE_TYPES | SELF_BILLED_CREDIT_NOTE_TYPES
 
 
 class AccountMove(models.Model):
@@ -156,22 +160,82 @@ class AccountMove(models.Model):
                     )
                 )
 
-    @api.depends("move_type", "invoice_line_ids.price_subtotal")
+    @api.depends("move_type", "invoice_line_ids.price_subtotal", "partner_id")
     def _compute_l10n_fr_document_type(self):
         has_downpayment = "is_downpayment" in self.env["account.move.line"]._fields
         for move in self:
-            if move.move_type in ("out_refund", "in_refund"):
+            # A bill received from the supplier keeps its type: the company did not issue it.
+            issued_here = not move.l10n_fr_imported_syntax
+            if move.move_type in ("in_invoice", "in_refund") and issued_here and move._l10n_fr_self_billing_agreed():
+                credit = move.move_type == "in_refund"
+                kept = SELF_BILLED_CREDIT_NOTE_TYPES if credit else SELF_BILLED_INVOICE_TYPES
+                if move.l10n_fr_document_type not in kept:
+                    move.l10n_fr_document_type = "261" if credit else "389"
+            elif move.move_type in ("out_refund", "in_refund"):
                 move.l10n_fr_document_type = "381"
             elif move.move_type in ("out_invoice", "in_invoice"):
                 lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
                 if has_downpayment and lines and all(line.is_downpayment and line.price_subtotal > 0 for line in lines):
                     move.l10n_fr_document_type = "386"
-                elif move.l10n_fr_document_type not in (False, "381"):
+                elif move.l10n_fr_document_type not in (False, "381", *(SELF_BILLED_TYPES if issued_here else ())):
                     move.l10n_fr_document_type = move.l10n_fr_document_type
                 else:
                     move.l10n_fr_document_type = "380"
             else:
                 move.l10n_fr_document_type = False
+
+    def _l10n_fr_self_billing_agreed(self):
+        """Whether the company issues this vendor bill's supplier's invoices itself (self-billing)."""
+        self.ensure_one()
+        supplier = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        return bool(supplier and supplier.l10n_fr_self_billing)
+
+    def _l10n_fr_is_self_billed(self):
+        """A vendor bill the company issues as its supplier's self-billed invoice or credit note."""
+        self.ensure_one()
+        return (
+            self.move_type in ("in_invoice", "in_refund")
+            and self.l10n_fr_document_type in SELF_BILLED_TYPES
+            and not self.l10n_fr_imported_syntax
+        )
+
+    @api.constrains("l10n_fr_document_type", "move_type", "partner_id", "l10n_fr_imported_syntax")
+    def _check_l10n_fr_self_billed_type(self):
+        for move in self:
+            code = move.l10n_fr_document_type
+            # A received document keeps the type its issuer gave it: a customer's self-billed
+            # invoice arrives as one of our sales, a supplier's as one of our bills.
+            if code not in SELF_BILLED_TYPES or move.l10n_fr_imported_syntax:
+                continue
+            if move.move_type not in ("in_invoice", "in_refund"):
+                raise ValidationError(
+                    self.env._(
+                        "Document type: %(type)s is a self-billed type, issued by the buyer from its vendor bill; "
+                        "a customer invoice or credit note the company issues as the seller cannot have it.",
+                        type=code,
+                    )
+                )
+            if not move._l10n_fr_self_billing_agreed():
+                raise ValidationError(
+                    self.env._(
+                        "Document type: %(type)s is a self-billed type, and %(supplier)s has no self-billing "
+                        "agreement; tick Self-billing agreement on the supplier first.",
+                        type=code,
+                        supplier=move.partner_id.commercial_partner_id.display_name,
+                    )
+                )
+            credit = move.move_type == "in_refund"
+            if credit != (code in SELF_BILLED_CREDIT_NOTE_TYPES):
+                raise ValidationError(
+                    self.env._(
+                        "Document type: %(type)s is a self-billed %(kind)s type; use 261 or 502 on a vendor "
+                        "refund and 389, 500 or 501 on a vendor bill.",
+                        type=code,
+                        kind=self.env._("credit note")
+                        if code in SELF_BILLED_CREDIT_NOTE_TYPES
+                        else self.env._("invoice"),
+                    )
+                )
 
     @api.depends("partner_id")
     def _compute_l10n_fr_buyer_reference(self):
@@ -196,11 +260,12 @@ class AccountMove(models.Model):
                     )
             move.l10n_fr_preceding_move_ids = preceding
 
-    @api.depends("partner_id.invoice_edi_format", "move_type")
+    @api.depends("partner_id.invoice_edi_format", "move_type", "l10n_fr_document_type")
     def _compute_l10n_fr_is_einvoice(self):
         for move in self:
             move.l10n_fr_is_einvoice = bool(
                 move.l10n_fr_einvoice_finding_ids
                 or move.l10n_fr_einvoice_state
                 or (move.is_sale_document() and move.partner_id._l10n_fr_einvoice_format())
+                or move._l10n_fr_is_self_billed()
             )

@@ -167,6 +167,12 @@ class AccountMove(models.Model):
         company = self.company_id
         decimals = self.currency_id.decimal_places
         sign = self._l10n_fr_sign()
+        # Self-billing: the company issues the bill as its supplier's invoice, the supplier being the
+        # seller (BG-4) and the company the buyer (BG-7); otherwise the company sells.
+        company_party, partner_party = self._l10n_fr_seller_party(), self._l10n_fr_buyer_party()
+        seller, buyer = (
+            (partner_party, company_party) if self._l10n_fr_is_self_billed() else (company_party, partner_party)
+        )
         invoice = Invoice(
             number=self.name if self.name and self.name != "/" else self.env._("DRAFT"),
             issue_date=self.invoice_date or fields.Date.context_today(self),
@@ -177,8 +183,8 @@ class AccountMove(models.Model):
             contract_reference=self.l10n_fr_contract_ref or None,
             purchase_order_reference=self.l10n_fr_purchase_order_ref or None,
             business_process=self.l10n_fr_billing_frame or None,
-            seller=self._l10n_fr_seller_party(),
-            buyer=self._l10n_fr_buyer_party(),
+            seller=seller,
+            buyer=buyer,
         )
         if company.l10n_fr_vat_on_debits and self.l10n_fr_operation_category in ("S", "M"):
             invoice.tax_point_date_code = "3"
@@ -379,6 +385,12 @@ class AccountMove(models.Model):
         narration = html2plaintext(self.narration or "").strip()
         if narration:
             notes.append(Note(narration, NoteSubject.GENERAL))
+        if self._l10n_fr_is_self_billed():
+            # Mandatory mention of a self-billed invoice (CGI art. 242 nonies A, I-13°).
+            reference = self.partner_id.commercial_partner_id.with_company(company).l10n_fr_self_billing_ref
+            notes.append(
+                Note(f"Autofacturation - {reference}" if reference else "Autofacturation", NoteSubject.REGULATORY)
+            )
         return notes
 
     def _l10n_fr_delivery(self):
@@ -387,7 +399,10 @@ class AccountMove(models.Model):
         Odoo always knows a delivery address (the customer's own by default): stating it
         also keeps the CII delivery block from being empty (PEPPOL-EN16931-R008).
         """
-        shipping = self.partner_shipping_id or self.partner_id
+        # A bill's goods and services came to the company (the buyer of a self-billed invoice).
+        shipping = (
+            self.company_id.partner_id if self.is_purchase_document() else self.partner_shipping_id or self.partner_id
+        )
         intra_eu = any(
             tax.l10n_fr_vat_category == "K" for tax in self.invoice_line_ids.tax_ids.flatten_taxes_hierarchy()
         )
@@ -415,6 +430,20 @@ class AccountMove(models.Model):
             ]
         elif self.move_type.endswith("refund"):
             return None  # a credit note pays nothing to the seller: no account to state
+        elif self._l10n_fr_is_self_billed():
+            problems.append(
+                self._l10n_fr_problem(
+                    "BR-61",
+                    "BT-84",
+                    self.env._(
+                        "Recipient Bank: a payment by credit transfer needs the supplier's bank account (BT-84), "
+                        "the seller of a self-billed invoice; choose it on the bill or add one to the supplier."
+                    ),
+                    "account.move",
+                    self.id,
+                    self.env._("Recipient Bank"),
+                )
+            )
         else:
             problems.append(
                 self._l10n_fr_problem(

@@ -67,6 +67,19 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="Billing frame (BT-23 digit) of the invoices to this customer.",
     )
+    # A mandate between the company and this supplier (CGI art. 289 I-2): the company issues the
+    # supplier's invoices in its name, from its vendor bills (types 389, 261, 500, 501, 502).
+    l10n_fr_self_billing = fields.Boolean(
+        string="Self-billing agreement",
+        company_dependent=True,
+        help="This supplier has agreed that the company issues its invoices in its name (self-billing): "
+        "its vendor bills are sent as self-billed e-invoices (389, 261...).",
+    )
+    l10n_fr_self_billing_ref = fields.Char(
+        string="Self-billing agreement reference",
+        company_dependent=True,
+        help="Reference of the self-billing mandate, stated on the self-billed invoices.",
+    )
     l10n_fr_einvoice_issues = fields.Text(
         string="E-invoicing data problems",
         compute="_compute_l10n_fr_einvoice_issues",

@@ -1,1 +1,10 @@
-from . import test_core_comparison, test_export, test_french, test_import, test_partner, test_rejections, test_send
+from . import (
+    test_core_comparison,
+    test_export,
+    test_french,
+    test_import,
+    test_partner,
+    test_rejections,
+    test_self_billing,
+    test_send,
+)
