@@ -22,8 +22,29 @@ from .account_move_export import UOM_CODES
 _logger = logging.getLogger(__name__)
 
 
+#: The French chart's self-assessment purchase taxes (VAT deductible and due on the same line), by kind of supply.
+SELF_ASSESSMENT_TAXES = {"goods": "tva_intra_normale_biens", "services": "tva_intra_normale_services"}
+#: Categories whose VAT the buyer self-assesses: reverse charge and intra-community acquisitions.
+SELF_ASSESSED_CATEGORIES = ("AE", "K")
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    l10n_fr_prepaid_amount = fields.Monetary(
+        string="Amount already paid (BT-113)",
+        copy=False,
+        help="Amount the supplier's file states as already paid (deposit, payment at order). Once the bill "
+        "is posted it is settled against the deposit bill, or the advances paid to suppliers, so that the "
+        "amount due is the one of the file (BT-115).",
+    )
+    l10n_fr_prepaid_move_id = fields.Many2one(
+        "account.move",
+        string="Settlement of the amount already paid",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
 
     def _get_edi_decoder(self, file_data, new=False):
         # Every CII / UBL invoice goes through the engine: it reads all profiles and validates.
@@ -280,6 +301,9 @@ class AccountMove(models.Model):
                 logs.append(self.env._("The currency %s is not active in this database.", document.currency))
         else:
             logs.append(self.env._("Unknown currency %s: the company's currency is used.", document.currency))
+        self._l10n_fr_vat_accounting_rate(document, currency, values, logs)
+        prepaid = document.totals.prepaid if document.totals else None
+        values["l10n_fr_prepaid_amount"] = float(prepaid) if prepaid else 0.0
         if document.payment and document.payment.remittance_info:
             values["payment_reference"] = document.payment.remittance_info
         if document.buyer_reference:
@@ -302,6 +326,36 @@ class AccountMove(models.Model):
         ]
         return values
 
+    def _l10n_fr_vat_accounting_rate(self, document, currency, values, logs):
+        """A bill in a foreign currency books the VAT in euros the file states (BT-111), not a rate of the day.
+
+        The bill's rate is the one the seller used: VAT total (BT-110) over VAT total in the VAT
+        accounting currency (BT-111), when that currency (BT-6) is the company's.
+        """
+        totals = document.totals
+        company_currency = self.company_id.currency_id
+        if not (
+            totals
+            and totals.tax_total
+            and totals.tax_total_accounting
+            and currency
+            and currency != company_currency
+            and document.tax_currency == company_currency.name
+        ):
+            return
+        rate = float(totals.tax_total / totals.tax_total_accounting)
+        values["invoice_currency_rate"] = rate
+        logs.append(
+            self.env._(
+                "VAT total in %(company_currency)s (BT-111): %(amount)s; the bill converts at the rate the "
+                "seller used, 1 %(company_currency)s = %(rate)s %(currency)s.",
+                company_currency=company_currency.name,
+                amount=totals.tax_total_accounting,
+                rate=round(rate, 6),
+                currency=currency.name,
+            )
+        )
+
     def _l10n_fr_supplier_bank(self, document, partner, logs):
         accounts = document.payment.credit_transfers if document.payment else []
         for account in accounts:
@@ -319,8 +373,10 @@ class AccountMove(models.Model):
             return bank
         return self.env["res.partner.bank"]
 
-    def _l10n_fr_find_tax(self, category, rate, direction, logs):
+    def _l10n_fr_find_tax(self, category, rate, direction, logs, kind="goods"):
         tax_use = "purchase" if direction == "in" else "sale"
+        if direction == "in" and category in SELF_ASSESSED_CATEGORIES:
+            return self._l10n_fr_self_assessment_tax(category, kind, logs)
         domain = [
             ("company_id", "child_of", self.company_id.root_id.id),
             ("type_tax_use", "=", tax_use),
@@ -341,6 +397,62 @@ class AccountMove(models.Model):
                 )
             )
         return tax
+
+    def _l10n_fr_self_assessment_tax(self, category, kind, logs):
+        """The purchase tax with which the buyer self-assesses the VAT of an AE or K line.
+
+        The file states 0 %: the VAT is the buyer's to book, deductible and due at once. A purchase
+        tax of the company given this category wins (e.g. a domestic reverse charge for construction);
+        else the chart's intra-community self-assessment tax at the standard rate.
+        """
+        company = self.company_id.root_id
+        tax = self.env["account.tax"].search(
+            [
+                ("company_id", "child_of", company.id),
+                ("type_tax_use", "=", "purchase"),
+                ("l10n_fr_vat_category", "=", category),
+                ("amount_type", "=", "percent"),
+                ("amount", ">", 0),
+                ("tax_scope", "in", (False, "service" if kind == "services" else "consu")),
+            ],
+            limit=1,
+            order="sequence, id",
+        )
+        if not tax:
+            tax = (
+                self.env["account.chart.template"]
+                .with_company(company)
+                .ref(SELF_ASSESSMENT_TAXES[kind], raise_if_not_found=False)
+                or self.env["account.tax"]
+            )
+        if not tax:
+            logs.append(
+                self.env._(
+                    "No self-assessment purchase tax exists for the lines of category %(category)s: they have "
+                    "no tax, book the VAT due and deductible before validating.",
+                    category=category,
+                )
+            )
+        else:
+            logs.append(
+                self.env._(
+                    "Lines of category %(category)s: the VAT is self-assessed with the tax %(tax)s (deductible "
+                    "and due); check its rate, the file states none.",
+                    category=category,
+                    tax=tax.display_name,
+                )
+            )
+        return tax
+
+    def _l10n_fr_supply_kind(self, product, document, category):
+        """Goods or services, for the self-assessment tax: the product, else the operation category (BT-23)."""
+        if product:
+            return "services" if product.type == "service" else "goods"
+        operation = (document.business_process or "")[:1]
+        if operation in ("B", "S"):
+            return "goods" if operation == "B" else "services"
+        # Mixed or unknown: reverse charge is mostly services (construction), K mostly goods.
+        return "services" if category == "AE" else "goods"
 
     def _l10n_fr_find_product(self, item, partner):
         Product = self.env["product.product"]
@@ -368,10 +480,11 @@ class AccountMove(models.Model):
         units = {code: xmlid for xmlid, code in UOM_CODES.items()}
         taxes = {}
 
-        def tax_for(category, rate):
-            key = (category, rate)
+        def tax_for(category, rate, product=None):
+            kind = self._l10n_fr_supply_kind(product, document, category)
+            key = (category, rate, kind if category in SELF_ASSESSED_CATEGORIES else None)
             if key not in taxes:
-                taxes[key] = self._l10n_fr_find_tax(category, rate, direction, logs)
+                taxes[key] = self._l10n_fr_find_tax(category, rate, direction, logs, kind=kind)
             return taxes[key]
 
         result = []
@@ -395,7 +508,7 @@ class AccountMove(models.Model):
             uom = self.env.ref(units[line.unit_code], raise_if_not_found=False) if line.unit_code in units else None
             if uom and (not product or uom.category_id == product.uom_id.category_id):
                 values["product_uom_id"] = uom.id
-            tax = tax_for(line.vat_category, line.vat_rate)
+            tax = tax_for(line.vat_category, line.vat_rate, product)
             values["tax_ids"] = [Command.set(tax.ids)]
             result.append(values)
         if document.totals and document.totals.rounding:
@@ -464,32 +577,54 @@ class AccountMove(models.Model):
             self.l10n_fr_einvoice_attachment_ids = attachments
 
     def _l10n_fr_check_totals(self, document):
-        """Compare the bill Odoo computed with the totals of the file; say every difference."""
+        """Compare the bill with the totals of the file (BT-109, 110, 112, 113, 115, and 111), one by one."""
         totals = document.totals
         if totals is None:
             return [self.env._("The file states no totals: they could not be checked.")]
         logs = []
         currency = self.currency_id
         rounding = float(totals.rounding or 0)
-        pairs = (
-            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed - rounding),
-            (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax),
-            (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - rounding),
-        )
-        for label, expected, computed in pairs:
+        prepaid = self.l10n_fr_prepaid_amount
+        pairs = [
+            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed - rounding, currency),
+            (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax, currency),
+            (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - rounding, currency),
+            (self.env._("Amount already paid (BT-113)"), totals.prepaid or Decimal(0), prepaid, currency),
+            (self.env._("Amount due (BT-115)"), totals.due, self.amount_total - prepaid, currency),
+        ]
+        if totals.tax_total_accounting is not None and document.tax_currency == self.company_currency_id.name:
+            pairs.append(
+                (
+                    self.env._("VAT total in the VAT accounting currency (BT-111)"),
+                    totals.tax_total_accounting,
+                    abs(self.amount_tax_signed),
+                    self.company_currency_id,
+                )
+            )
+        mismatches = 0
+        for label, expected, computed, amount_currency in pairs:
             difference = float(expected) - computed
-            if not currency.is_zero(difference):
+            if amount_currency.is_zero(difference):
                 logs.append(
                     self.env._(
-                        "%(label)s: the file says %(expected)s, the bill computes %(computed)s "
-                        "(difference %(difference)s). Check the taxes and lines before validating.",
+                        "%(label)s: %(amount)s in the file and on the bill.",
                         label=label,
-                        expected=expected,
-                        computed=currency.round(computed),
-                        difference=currency.round(difference),
+                        amount=expected,
                     )
                 )
-        if not logs:
+                continue
+            mismatches += 1
+            logs.append(
+                self.env._(
+                    "%(label)s: the file says %(expected)s, the bill computes %(computed)s "
+                    "(difference %(difference)s). Check the taxes and lines before validating.",
+                    label=label,
+                    expected=expected,
+                    computed=amount_currency.round(computed),
+                    difference=amount_currency.round(difference),
+                )
+            )
+        if not mismatches:
             logs.append(
                 self.env._(
                     "Totals match the file: %(total)s %(currency)s.",
@@ -497,4 +632,162 @@ class AccountMove(models.Model):
                     currency=document.currency,
                 )
             )
+        if prepaid:
+            deposits = self.l10n_fr_preceding_move_ids.filtered(self._l10n_fr_is_deposit_for)
+            logs.append(
+                self.env._(
+                    "%(prepaid)s already paid: once the bill is posted it is settled against %(against)s, "
+                    "so that %(due)s remain due.",
+                    prepaid=totals.prepaid,
+                    against=", ".join(deposits.mapped("display_name"))
+                    or self.env._("the advances paid to the supplier"),
+                    due=totals.due,
+                )
+            )
         return logs
+
+    # --- amount already paid (BT-113) ------------------------------------------------
+
+    def _l10n_fr_is_deposit_for(self, deposit):
+        """A posted invoice of the same partner, currency and direction: one whose amount this one deducts."""
+        return (
+            deposit.state == "posted"
+            and deposit.move_type == self.move_type.replace("refund", "invoice")
+            and deposit.commercial_partner_id == self.commercial_partner_id
+            and deposit.currency_id == self.currency_id
+            and deposit.company_id == self.company_id
+        )
+
+    def button_cancel(self):
+        # A cancelled invoice owes nothing: the settlement of its paid part is reversed with it.
+        entries = self.l10n_fr_prepaid_move_id.filtered(lambda entry: entry.state == "posted")
+        result = super().button_cancel()
+        if entries:
+            entries._reverse_moves(cancel=True)
+            self.l10n_fr_prepaid_move_id = False
+        return result
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        for move in posted.filtered(lambda m: m.is_invoice() and m.l10n_fr_prepaid_amount):
+            move._l10n_fr_settle_prepaid()
+        return posted
+
+    def _l10n_fr_settle_prepaid(self):
+        """Settle the amount already paid so that the residual is the amount due of the file (BT-115).
+
+        An entry moves the paid part out of the partner's account: against the deposit invoices it
+        deducts (a share of their lines, VAT tags included, since the final invoice states the whole
+        VAT), else against the advances account (409100 / 419100), where the payment made before the
+        invoice is booked. Its partner line is reconciled with the invoice.
+        """
+        self.ensure_one()
+        term_lines = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        if not term_lines:
+            return
+        partner_account = term_lines.account_id[:1]
+        total = abs(sum(term_lines.mapped("amount_currency")))
+        prepaid = self.currency_id.round(min(self.l10n_fr_prepaid_amount, total))
+        if self.currency_id.is_zero(prepaid):
+            return
+        entry = self.l10n_fr_prepaid_move_id
+        if entry.state == "posted":
+            settled = entry.line_ids.filtered(lambda line: line.account_id == partner_account)
+            if not self.currency_id.compare_amounts(abs(sum(settled.mapped("amount_currency"))), prepaid):
+                # Posted again after a reset to draft: the same settlement, reconciled again.
+                (term_lines | settled).filtered(lambda line: not line.reconciled).reconcile()
+                return
+            entry._reverse_moves(cancel=True)
+        # The sign of the partner's account on the invoice: a bill credits it, a customer invoice debits it.
+        sign = 1 if sum(term_lines.mapped("balance")) > 0 else -1
+        rate = self.invoice_currency_rate or 1.0
+        counterparts = self._l10n_fr_prepaid_counterparts(prepaid, rate, sign)
+        if counterparts is None:
+            self.message_post(
+                body=self.env._(
+                    "%(amount)s already paid could not be settled: no advances account exists. "
+                    "Reconcile the invoice with its payment by hand.",
+                    amount=prepaid,
+                )
+            )
+            return
+        partner_line = {
+            "name": self.env._("Amount already paid (BT-113) - %(ref)s", ref=self.ref or self.name),
+            "account_id": partner_account.id,
+            "partner_id": self.commercial_partner_id.id,
+            "currency_id": self.currency_id.id,
+            "amount_currency": -sign * prepaid,
+            "balance": -sign * self.company_currency_id.round(prepaid / rate),
+        }
+        lines = [partner_line]
+        for values in counterparts:
+            values.update(partner_id=self.commercial_partner_id.id, currency_id=self.currency_id.id)
+            lines.append(values)
+        # Rounding of the shares goes to the last counterpart, so that the entry balances in both currencies.
+        for key in ("amount_currency", "balance"):
+            lines[-1][key] -= sum(line[key] for line in lines)
+        journal = (
+            self.env["account.journal"].search(
+                [*self.env["account.journal"]._check_company_domain(self.company_id), ("type", "=", "general")], limit=1
+            )
+            or self.journal_id
+        )
+        entry = (
+            self._l10n_fr_clean_env()["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "date": self.date,
+                    "ref": self.env._("Amount already paid (BT-113) - %(ref)s", ref=self.ref or self.name),
+                    "line_ids": [Command.create(values) for values in lines],
+                }
+            )
+        )
+        entry.action_post()
+        self.l10n_fr_prepaid_move_id = entry
+        (term_lines | entry.line_ids.filtered(lambda line: line.account_id == partner_account)).reconcile()
+
+    def _l10n_fr_prepaid_counterparts(self, prepaid, rate, sign):
+        """Lines that take the amount already paid (``sign``: the invoice's on the partner's account).
+
+        None when no account can take it.
+        """
+        deposits = self.l10n_fr_preceding_move_ids.filtered(self._l10n_fr_is_deposit_for)
+        deposit_total = sum(deposits.mapped("amount_total"))
+        result = []
+        deducted = min(prepaid, deposit_total)
+        if deposits and deposit_total:
+            ratio = deducted / deposit_total
+            # The deposit lines are reversed in that share: the final invoice counts them again.
+            for line in deposits.line_ids.filtered(lambda line: line.display_type in ("product", "tax")):
+                values = {
+                    "name": self.env._("Deposit %(deposit)s deducted", deposit=line.move_id.display_name),
+                    "account_id": line.account_id.id,
+                    "amount_currency": self.currency_id.round(-line.amount_currency * ratio),
+                    "balance": self.company_currency_id.round(-line.balance * ratio),
+                }
+                # A tag alone on an entry is read like on a bill (not inverted): only a bill's tags reverse right.
+                if line.move_id.is_purchase_document():
+                    values["tax_tag_ids"] = [Command.set(line.tax_tag_ids.ids)]
+                result.append(values)
+        rest = self.currency_id.round(prepaid - deducted)
+        if not self.currency_id.is_zero(rest):
+            xml_id = "pcg_4091" if self.is_purchase_document() else "pcg_4191"
+            account = (
+                self.env["account.chart.template"]
+                .with_company(self.company_id.root_id)
+                .ref(xml_id, raise_if_not_found=False)
+            )
+            if not account:
+                return None
+            result.append(
+                {
+                    "name": self.env._("Amount already paid before the invoice"),
+                    "account_id": account.id,
+                    "amount_currency": sign * rest,
+                    "balance": sign * self.company_currency_id.round(rest / rate),
+                }
+            )
+        return result

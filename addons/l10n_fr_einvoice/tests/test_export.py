@@ -40,7 +40,12 @@ class TestExportMatrix(EinvoiceCommon):
         self.assertAlmostEqual(bill.amount_tax, move.amount_tax, places=2)
         self.assertAlmostEqual(bill.amount_total, move.amount_total, places=2)
         sold = sorted(round(t.amount, 2) for t in move.invoice_line_ids.tax_ids if t.amount)
-        bought = sorted(round(t.amount, 2) for t in bill.invoice_line_ids.tax_ids if t.amount)
+        # The buyer self-assesses the VAT of AE and K lines (a tax due and deductible): the sale has no such rate.
+        bought = sorted(
+            round(t.amount, 2)
+            for t in bill.invoice_line_ids.tax_ids
+            if t.amount and not any(r.factor_percent < 0 for r in t.invoice_repartition_line_ids)
+        )
         self.assertEqual(sold, bought)
         self.assertFalse(bill.l10n_fr_einvoice_finding_ids.filtered(lambda f: f.severity == "fatal"))
         self.assertIn("Totals match the file", " ".join(bill.message_ids.mapped("body")))
