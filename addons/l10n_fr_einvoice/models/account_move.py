@@ -112,11 +112,10 @@ class AccountMove(models.Model):
     @api.depends("invoice_line_ids.product_id.type", "invoice_line_ids.display_type")
     def _compute_l10n_fr_operation_category(self):
         for move in self:
-            kinds = {
-                "S" if line.product_id.type == "service" else "B"
-                for line in move.invoice_line_ids
-                if line.display_type == "product" and line.product_id
-            }
+            kinds = set()
+            for line in move.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+                products = move._l10n_fr_ordered_products(line) or line.product_id
+                kinds.update("S" if product.type == "service" else "B" for product in products)
             if not kinds:
                 move.l10n_fr_operation_category = move.l10n_fr_operation_category or "S"
             else:
@@ -130,6 +129,22 @@ class AccountMove(models.Model):
                 continue
             partner = move.partner_id.commercial_partner_id.with_company(move.company_id)
             move.l10n_fr_frame_kind = partner.l10n_fr_frame_kind or move.journal_id.l10n_fr_frame_kind or "1"
+
+    def _l10n_fr_ordered_products(self, line):
+        """Products of the order behind a down payment line (sale installed), else nothing.
+
+        A down payment line has no product of its own (it read as services): a deposit is
+        framed by what its order sells, goods, services or both.
+        """
+        products = self.env["product.product"]
+        if "is_downpayment" not in line._fields or not line.is_downpayment:
+            return products
+        # Only the product types are read: an invoicing user need not have access to sales.
+        orders = line.sudo().sale_line_ids.order_id
+        for order_line in orders.order_line:
+            if not order_line.is_downpayment and not order_line.display_type:
+                products |= order_line.product_id
+        return products
 
     def _l10n_fr_deducted_deposit_lines(self):
         """Lines of a final invoice that deduct deposits already invoiced (sale's down payments)."""

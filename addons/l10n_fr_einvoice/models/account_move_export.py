@@ -378,7 +378,7 @@ class AccountMove(models.Model):
         for code, text in (
             (NoteSubject.PAYMENT_TERMS_PENALTIES, company.l10n_fr_note_pmt),
             (NoteSubject.LATE_PAYMENT_PENALTIES, company.l10n_fr_note_pmd),
-            (NoteSubject.DISCOUNT_TERMS, company.l10n_fr_note_aab),
+            (NoteSubject.DISCOUNT_TERMS, self._l10n_fr_discount_note() or company.l10n_fr_note_aab),
         ):
             if text:
                 notes.append(Note(text, code))
@@ -392,6 +392,22 @@ class AccountMove(models.Model):
                 Note(f"Autofacturation - {reference}" if reference else "Autofacturation", NoteSubject.REGULATORY)
             )
         return notes
+
+    def _l10n_fr_discount_note(self):
+        """AAB note stating the early payment discount the invoice's terms grant, or None.
+
+        The company's default note says there is none: it must not contradict terms that grant one.
+        """
+        terms = self.invoice_payment_term_id
+        if not terms.early_discount or not terms.discount_percentage:
+            return None
+        start = self.invoice_date or fields.Date.context_today(self)
+        return self.env._(
+            "Early payment discount of %(percent)s%% if paid within %(days)s days, by %(date)s.",
+            percent=trimmed(Decimal(repr(terms.discount_percentage))),
+            days=terms.discount_days,
+            date=tools.format_date(self.env, fields.Date.add(start, days=terms.discount_days)),
+        )
 
     def _l10n_fr_delivery(self):
         """BG-13: where (the invoice's delivery address) and when the goods or services went.

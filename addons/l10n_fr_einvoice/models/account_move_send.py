@@ -21,6 +21,22 @@ class AccountMoveSend(models.AbstractModel):
         return target, PROFILES[profile]
 
     @api.model
+    def _l10n_fr_consumer_target(self, move, invoice_edi_format):
+        """(target, Profile) for a French company's consumer left on core's Factur-X or on no format.
+
+        Core embeds its own Factur-X in every PDF, which breaks the EN 16931 and French rules: the
+        consumer's PDF carries ours instead, or no file when ours would not pass.
+        """
+        if (
+            not move.is_sale_document()
+            or move.company_id.country_code != "FR"
+            or move.commercial_partner_id.is_company
+            or invoice_edi_format not in (False, None, "facturx")
+        ):
+            return None
+        return "facturx", PROFILES["EN16931"]
+
+    @api.model
     def _l10n_fr_filename(self, move, target):
         return f"{move.name.replace('/', '_')}_{EXTENSIONS[target]}.xml"
 
@@ -46,6 +62,14 @@ class AccountMoveSend(models.AbstractModel):
             move, invoice_edi_format=invoice_edi_format, extra_edis=extra_edis
         )
         found = self._l10n_fr_target(move, invoice_edi_format)
+        consumer = not found and self._l10n_fr_consumer_target(move, invoice_edi_format)
+        if consumer:
+            if invoice_edi_format and move._need_ubl_cii_xml(invoice_edi_format):
+                # Core's file will not be attached: ours takes its place.
+                builder = move.partner_id.commercial_partner_id._get_edi_builder(invoice_edi_format)
+                core_name = builder._export_invoice_filename(move)
+                results = [result for result in results if result.get("name") != core_name]
+            found = consumer
         if found:
             filename = self._l10n_fr_filename(move, found[0])
             results.append(
@@ -56,6 +80,15 @@ class AccountMoveSend(models.AbstractModel):
     def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):
         super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
         found = self._l10n_fr_target(invoice, invoice_data["invoice_edi_format"])
+        consumer = not found and self._l10n_fr_consumer_target(invoice, invoice_data["invoice_edi_format"])
+        if consumer:
+            found = consumer
+            # Core's CII (and its own errors about it) make way for ours.
+            invoice_data.pop("ubl_cii_xml_attachment_values", None)
+            invoice_data.pop("ubl_cii_xml_options", None)
+            if invoice_data.pop("error_but_continue", None):
+                invoice_data.pop("error", None)
+            invoice_data["l10n_fr_einvoice"] = {"target": None}
         if not found or invoice.ubl_cii_xml_id:
             return
         target, profile = found
@@ -63,6 +96,8 @@ class AccountMoveSend(models.AbstractModel):
         invoice = in_company_lang(invoice, invoice.company_id)
         xml, report, problems = invoice._l10n_fr_einvoice_xml(target, profile)
         if not invoice._l10n_fr_store_findings(report, problems):
+            if consumer:
+                return  # a consumer's invoice is not an e-invoice: it leaves as a plain PDF
             blocking = invoice.l10n_fr_einvoice_finding_ids.filtered(lambda f: f.severity == "fatal")
             invoice_data["error"] = {
                 "error_title": invoice.env._(

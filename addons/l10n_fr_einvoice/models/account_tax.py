@@ -13,22 +13,41 @@ VAT_CATEGORIES = [
 #: Categories whose VAT breakdown must state an exemption reason (BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10).
 CATEGORIES_WITH_REASON = {"E", "AE", "K", "G", "O"}
 
-#: The French chart's zero-rate sale taxes, by xml id suffix.
-FRENCH_CHART_CATEGORIES = {
-    "tva_sale_good_export_0": "G",
-    "tva_sale_service_export_0": "G",
-    "tva_sale_good_intra_0": "K",
-    "tva_sale_service_intra_0": "K",
-    "tva_sale_good_0": "E",
-    "tva_sale_service_0": "E",
-}
-
 #: Default exemption reasons (VATEX code list) where the category alone gives the legal basis.
 DEFAULT_REASONS = {
     "K": ("VATEX-EU-IC", "Livraison intracommunautaire exonérée, article 262 ter I du CGI"),
     "G": ("VATEX-EU-G", "Exonération de TVA, article 262 I du CGI (exportation)"),
     "AE": ("VATEX-EU-AE", "Autoliquidation"),
     "O": ("VATEX-EU-O", "Non soumis à la TVA"),
+}
+
+#: The French chart's zero-rate sale taxes, by xml id suffix: (category, legal basis or None).
+#: The exempt taxes (E) get no default basis: which paragraph of CGI art. 261 applies is the user's to say.
+FRENCH_CHART_CATEGORIES = {
+    # Goods shipped outside the EU: exempt export (CGI art. 262 I, directive art. 146).
+    "tva_sale_good_export_0": ("G", DEFAULT_REASONS["G"]),
+    # Services to a customer established outside the EU are supplied where the customer is
+    # (CGI art. 259-1): outside the scope of French VAT, not an export of goods.
+    "tva_sale_service_export_0": (
+        "O",
+        ("VATEX-EU-O", "TVA non applicable, article 259-1 du CGI (preneur établi hors de l'Union européenne)"),
+    ),
+    # Goods to a business in another member state: exempt intra-EU supply (CGI art. 262 ter I).
+    "tva_sale_good_intra_0": ("K", DEFAULT_REASONS["K"]),
+    # Services to a business in another member state: the customer accounts for the VAT
+    # (CGI art. 259-1 and 283-2, directive art. 196); the invoice says "Autoliquidation"
+    # (CGI ann. II art. 242 nonies A).
+    "tva_sale_service_intra_0": (
+        "AE",
+        ("VATEX-EU-AE", "Autoliquidation, article 283-2 du CGI et article 196 de la directive 2006/112/CE"),
+    ),
+    "tva_sale_good_0": ("E", None),
+    "tva_sale_service_0": ("E", None),
+}
+
+#: Every reason this module ever filled in by default: such a reason is not the user's and may be corrected.
+_GENERATED_REASONS = set(DEFAULT_REASONS.values()) | {
+    reason for _category, reason in FRENCH_CHART_CATEGORIES.values() if reason
 }
 
 
@@ -65,7 +84,7 @@ class AccountTax(models.Model):
         for tax in self:
             if tax.l10n_fr_vat_category:
                 continue
-            category = FRENCH_CHART_CATEGORIES.get(xml_ids.get(tax.id, ""))
+            category = FRENCH_CHART_CATEGORIES.get(xml_ids.get(tax.id, ""), (None, None))[0]
             if not category:
                 category = "S" if tax.amount_type != "percent" or tax.amount else "E"
             tax.l10n_fr_vat_category = category
@@ -92,12 +111,14 @@ class AccountTax(models.Model):
         """Give the chart's zero-rate taxes their category once their xml ids exist."""
         xml_ids = self._l10n_fr_chart_xml_ids()
         for tax in self:
-            category = FRENCH_CHART_CATEGORIES.get(xml_ids.get(tax.id, ""))
+            category, reason = FRENCH_CHART_CATEGORIES.get(xml_ids.get(tax.id, ""), (None, None))
             if not category:
                 continue
             values = {"l10n_fr_vat_category": category}
-            code, text = DEFAULT_REASONS.get(category, (False, False))
-            if not (tax.l10n_fr_exemption_reason_code or tax.l10n_fr_exemption_reason):
+            current = (tax.l10n_fr_exemption_reason_code or False, tax.l10n_fr_exemption_reason or False)
+            # A reason the user wrote stays; one filled in by default follows the category.
+            if current == (False, False) or current in _GENERATED_REASONS:
+                code, text = reason or (False, False)
                 values.update(l10n_fr_exemption_reason_code=code, l10n_fr_exemption_reason=text)
             tax.write(values)
 
