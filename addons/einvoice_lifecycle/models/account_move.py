@@ -163,18 +163,7 @@ class AccountMove(models.Model):
             )
             if same_message or same_content:
                 return event
-        history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
-        rule_emitter = self._einvoice_rule_emitter(status, emitter)
-        decision = check_event(history, status, emitter=rule_emitter, reason_code=reason_code)
-        if not decision:
-            raise UserError(
-                self.env._(
-                    "%(move)s: status %(status)s cannot be applied now: %(why)s",
-                    move=self.display_name,
-                    status=status,
-                    why=decision.reason_fr if engine_lang(self.env) == "fr" else decision.reason_en,
-                )
-            )
+        self._einvoice_check_order(status, self._einvoice_rule_emitter(status, emitter), reason_code)
         values = {
             "move_id": self.id,
             "status": status,
@@ -196,6 +185,20 @@ class AccountMove(models.Model):
         event = Event.sudo().create(values).with_env(self.env)
         self._einvoice_after_event(event)
         return event
+
+    def _einvoice_check_order(self, status, emitter, reason_code):
+        """Refuse, saying why, a status the rules do not allow after this move's history."""
+        history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
+        decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
+        if not decision:
+            raise UserError(
+                self.env._(
+                    "%(move)s: status %(status)s cannot be applied now: %(why)s",
+                    move=self.display_name,
+                    status=status,
+                    why=decision.reason_fr if engine_lang(self.env) == "fr" else decision.reason_en,
+                )
+            )
 
     @api.model
     def _einvoice_apply_cdar(self, data, source="platform", company=None):
@@ -486,17 +489,7 @@ class AccountMove(models.Model):
                 )
             )
         # The rules first (cheap, and their refusal says more than the message's).
-        history = [e.status for e in self.einvoice_event_ids.sorted(lambda e: (e.timestamp, e.id))]
-        decision = check_event(history, status, emitter=emitter, reason_code=reason_code)
-        if not decision:
-            raise UserError(
-                self.env._(
-                    "%(move)s: status %(status)s cannot be applied now: %(why)s",
-                    move=self.display_name,
-                    status=status,
-                    why=decision.reason_fr if engine_lang(self.env) == "fr" else decision.reason_en,
-                )
-            )
+        self._einvoice_check_order(status, emitter, reason_code)
         details = []
         action_text = REQUESTED_ACTIONS[action_code][0] if action_code in REQUESTED_ACTIONS else None
         if reason_code or reason or action_code:
