@@ -72,6 +72,28 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
                     )
         self._assert_verapdf_passes(pdf)
 
+    def test_consumer_on_core_format_gets_our_facturx_as_pdfa(self):
+        # A consumer left on core's Factur-X: the PDF carries our file, and is PDF/A-3 all the same.
+        self.consumer.invoice_edi_format = "facturx"
+        move = self.make_invoice(partner=self.consumer, lines=[(self.goods, 2, 89.90, self.tax_20)])
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=move.ids, force_report_rendering=True)
+            .create({})
+        )
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            wizard.action_send_and_print()
+        self.assertTrue(move.ubl_cii_xml_id.name.endswith("_facturx.xml"))
+        pdf = move.invoice_pdf_report_id.raw
+        if not pdf.startswith(b"%PDF"):
+            self.skipTest("no wkhtmltopdf on this machine: the invoice report is HTML")
+        filename, xml = extract_xml(pdf)
+        self.assertEqual((filename, xml), ("factur-x.xml", move.ubl_cii_xml_id.raw))
+        report = einvoice_api.check(pdf)
+        self.assertFalse(report.fatal, [f.rule_id for f in report.fatal])
+        self.assertEqual(einvoice_api.load(pdf).invoice.processing_note, "B2C")
+        self._assert_verapdf_passes(pdf)
+
     def _assert_verapdf_passes(self, pdf):
         """veraPDF, the reference PDF/A validator, judges the PDF when it is there (VERAPDF)."""
         command = os.environ.get("VERAPDF")
