@@ -4,6 +4,9 @@
 and e-reporting (Flux 10) reports; with ``--json`` each result lists the
 files that ran (``files``: rule set, origin, source and path).
 
+``show`` lists an invoice's business terms, or the blocks and figures of an
+e-reporting report.
+
 Exit codes of ``validate``: 0 every file is valid, 1 at least one file has
 fatal findings, 2 at least one file could not be read (not XML, not an
 invoice, a PDF without embedded XML, too large). ``convert`` and ``show``
@@ -160,10 +163,32 @@ def cmd_convert(args):
     return 0
 
 
+def _ereporting_report(path):
+    """The e-reporting report in ``path``, or None when the file holds another document."""
+    from .api import read_bytes
+    from .detect import EREPORTING_ROOT
+    from .ereporting import parse_report
+    from .xmlsafe import parse_xml
+
+    data = read_bytes(path)
+    if not data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None  # a PDF: load_file reads its embedded invoice
+    if parse_xml(data, source=str(path)).tag != EREPORTING_ROOT:
+        return None
+    return parse_report(data, source=str(path))
+
+
 def cmd_show(args):
     from .api import load_file
     from .show import render_text
 
+    report = _ereporting_report(args.file)
+    if report is not None:
+        from .ereporting.show import render_text as render_report
+
+        kind = "transactions" if report.transactions is not None else "payments"
+        sys.stdout.write(f"{args.file}: e-reporting, {kind} report\n\n{render_report(report)}\n")
+        return 0
     loaded = load_file(args.file)
     origin = "embedded in a PDF" if loaded.from_pdf else "XML"
     sys.stdout.write(f"{args.file}: {loaded.syntax}, profile {loaded.profile or 'unknown'} ({origin})\n\n")
@@ -207,7 +232,9 @@ def _parser():
     convert.add_argument("-o", "--output", help="output file (default: standard output)")
     convert.set_defaults(func=cmd_convert)
 
-    show = sub.add_parser("show", help="list the invoice's business terms (BT values)")
+    show = sub.add_parser(
+        "show", help="list the invoice's business terms (BT values), or an e-reporting report's figures"
+    )
     show.add_argument("file")
     show.set_defaults(func=cmd_show)
     return parser

@@ -56,3 +56,10 @@ class TransportError(EInvoiceError):
 def _term_sort_key(term):
     kind, _, number = term.partition("-")
     return (kind, int(number) if number.isdigit() else 0, term)
+
+
+class ReportParseError(ParseError):
+    """An e-reporting (Flux 10) document that cannot be read into the report model.
+
+    The message names the term (TT-x) and the element path of the faulty value.
+    """
