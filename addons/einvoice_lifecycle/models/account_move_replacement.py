@@ -12,6 +12,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.l10n_fr_einvoice.models.account_move import CORRECTED_TYPES
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -132,14 +134,18 @@ class AccountMove(models.Model):
         )
 
     def _l10n_fr_link_preceding(self, document, partner):
-        # EXTENDS l10n_fr_einvoice: a corrected invoice (384) supersedes the bill it corrects (BT-25).
+        # EXTENDS l10n_fr_einvoice: a corrected invoice (384, 472 factored) supersedes the bill it corrects (BT-25).
         result = super()._l10n_fr_link_preceding(document, partner)
-        if self.is_purchase_document() and document.type_code == "384":
+        if self.is_purchase_document() and document.type_code in CORRECTED_TYPES:
             for bill in self.l10n_fr_preceding_move_ids.filtered(
                 lambda m: m.move_type == "in_invoice" and m.state != "cancel" and not m.einvoice_superseded
             ):
                 bill._einvoice_supersede(
-                    self.env._("Corrected by the supplier's invoice %(number)s (type 384).", number=document.number),
+                    self.env._(
+                        "Corrected by the supplier's invoice %(number)s (type %(type)s).",
+                        number=document.number,
+                        type=document.type_code,
+                    ),
                     replacement=self,
                 )
         return result

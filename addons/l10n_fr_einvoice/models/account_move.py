@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .account_tax import ECO_CONTRIBUTION_REASON_CODE
 from .res_company import FRAME_CATEGORIES, FRAME_KINDS
 
 DOCUMENT_TYPES = [
@@ -10,18 +11,28 @@ DOCUMENT_TYPES = [
     ("386", "386 - Prepayment (deposit) invoice"),
     ("389", "389 - Self-billed invoice"),
     ("261", "261 - Self-billed credit note"),
+    ("262", "262 - Consolidated credit note (global rebate)"),
     ("393", "393 - Factored invoice"),
     ("396", "396 - Factored credit note"),
+    ("471", "471 - Self-billed corrected invoice"),
+    ("472", "472 - Factored corrected invoice"),
+    ("473", "473 - Self-billed factored corrected invoice"),
     ("500", "500 - Self-billed prepayment invoice"),
     ("501", "501 - Self-billed factored invoice"),
     ("502", "502 - Self-billed factored credit note"),
     ("503", "503 - Prepayment credit note"),
 ]
-CREDIT_NOTE_TYPES = {"381", "261", "396", "502", "503"}
+#: Credit note types (G1.01, UNTDID 1001): refunds in Odoo, a CreditNote document in UBL.
+#: 262 credits a global rebate over several invoices of a contract and period (BR-FR-CO-03).
+CREDIT_NOTE_TYPES = {"381", "261", "262", "396", "502", "503"}
 #: Self-billed types (G1.01): the buyer issues them in its supplier's name, from its vendor bills.
-SELF_BILLED_INVOICE_TYPES = {"389", "500", "501"}
+SELF_BILLED_INVOICE_TYPES = {"389", "471", "473", "500", "501"}
 SELF_BILLED_CREDIT_NOTE_TYPES = {"261", "502"}
 SELF_BILLED_TYPES = SELF_BILLED_INVOICE_TYPES | SELF_BILLED_CREDIT_NOTE_TYPES
+#: Corrected invoices: they name exactly one preceding invoice, the one they correct (BR-FR-CO-04).
+CORRECTED_TYPES = {"384", "471", "472", "473"}
+#: Deposit invoices and their credit note: never a final invoice after deposits (frame 4, BR-FR-CO-08).
+DEPOSIT_TYPES = {"386", "500", "503"}
 
 
 class AccountMove(models.Model):
@@ -74,6 +85,12 @@ class AccountMove(models.Model):
         help="BT-13: the buyer's purchase order (commitment number for public buyers).",
     )
     l10n_fr_contract_ref = fields.Char(string="Contract", help="BT-12: the contract the invoice is issued under.")
+    l10n_fr_period_start = fields.Date(
+        string="Invoicing period from",
+        copy=False,
+        help="BG-14: first day of the period invoiced; required with the end for a global rebate credit note (262).",
+    )
+    l10n_fr_period_end = fields.Date(string="Invoicing period to", copy=False, help="BG-14: last day of the period.")
     l10n_fr_preceding_move_ids = fields.Many2many(
         "account.move",
         "l10n_fr_einvoice_preceding_rel",
@@ -112,6 +129,10 @@ class AccountMove(models.Model):
     @api.depends("invoice_line_ids.product_id.type", "invoice_line_ids.display_type")
     def _compute_l10n_fr_operation_category(self):
         for move in self:
+            if move.l10n_fr_imported_syntax and move.l10n_fr_operation_category:
+                # A received document keeps the category its issuer declared (BT-23).
+                move.l10n_fr_operation_category = move.l10n_fr_operation_category
+                continue
             kinds = set()
             for line in move.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
                 products = move._l10n_fr_ordered_products(line) or line.product_id
@@ -124,6 +145,9 @@ class AccountMove(models.Model):
     @api.depends("partner_id", "journal_id", "invoice_line_ids.price_subtotal")
     def _compute_l10n_fr_frame_kind(self):
         for move in self:
+            if move.l10n_fr_imported_syntax and move.l10n_fr_frame_kind:
+                move.l10n_fr_frame_kind = move.l10n_fr_frame_kind  # the issuer's frame, as received
+                continue
             if move._l10n_fr_deducted_deposit_lines():
                 move.l10n_fr_frame_kind = "4"
                 continue
@@ -175,6 +199,19 @@ class AccountMove(models.Model):
                     )
                 )
 
+    @api.constrains("l10n_fr_frame_kind", "l10n_fr_document_type")
+    def _check_l10n_fr_final_invoice_type(self):
+        for move in self:
+            if move.l10n_fr_frame_kind == "4" and move.l10n_fr_document_type in DEPOSIT_TYPES:
+                raise ValidationError(
+                    self.env._(
+                        "Billing frame: %(frame)s is a final invoice after deposits; a deposit document "
+                        "(type %(type)s) cannot have it (BR-FR-CO-08).",
+                        frame=move.l10n_fr_billing_frame,
+                        type=move.l10n_fr_document_type,
+                    )
+                )
+
     @api.depends("move_type", "invoice_line_ids.price_subtotal", "partner_id")
     def _compute_l10n_fr_document_type(self):
         has_downpayment = "is_downpayment" in self.env["account.move.line"]._fields
@@ -187,12 +224,16 @@ class AccountMove(models.Model):
                 if move.l10n_fr_document_type not in kept:
                     move.l10n_fr_document_type = "261" if credit else "389"
             elif move.move_type in ("out_refund", "in_refund"):
-                move.l10n_fr_document_type = "381"
+                # A credit note type the user chose (396, 262, 503...) stays; a self-billed one only if received.
+                kept = CREDIT_NOTE_TYPES - (SELF_BILLED_TYPES if issued_here else set())
+                if move.l10n_fr_document_type not in kept:
+                    move.l10n_fr_document_type = "381"
             elif move.move_type in ("out_invoice", "in_invoice"):
                 lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+                excluded = CREDIT_NOTE_TYPES | (SELF_BILLED_TYPES if issued_here else set())
                 if has_downpayment and lines and all(line.is_downpayment and line.price_subtotal > 0 for line in lines):
                     move.l10n_fr_document_type = "386"
-                elif move.l10n_fr_document_type not in (False, "381", *(SELF_BILLED_TYPES if issued_here else ())):
+                elif move.l10n_fr_document_type and move.l10n_fr_document_type not in excluded:
                     move.l10n_fr_document_type = move.l10n_fr_document_type
                 else:
                     move.l10n_fr_document_type = "380"
@@ -243,14 +284,106 @@ class AccountMove(models.Model):
             if credit != (code in SELF_BILLED_CREDIT_NOTE_TYPES):
                 raise ValidationError(
                     self.env._(
-                        "Document type: %(type)s is a self-billed %(kind)s type; use 261 or 502 on a vendor "
-                        "refund and 389, 500 or 501 on a vendor bill.",
+                        "Document type: %(type)s is a self-billed %(kind)s type; use %(credit_types)s on a vendor "
+                        "refund and %(invoice_types)s on a vendor bill.",
                         type=code,
                         kind=self.env._("credit note")
                         if code in SELF_BILLED_CREDIT_NOTE_TYPES
                         else self.env._("invoice"),
+                        credit_types=self._l10n_fr_either(SELF_BILLED_CREDIT_NOTE_TYPES),
+                        invoice_types=self._l10n_fr_either(SELF_BILLED_INVOICE_TYPES),
                     )
                 )
+
+    def _l10n_fr_either(self, codes):
+        """'389, 471, 473, 500 or 501': codes for a message."""
+        codes = sorted(codes)
+        if len(codes) == 1:
+            return codes[0]
+        return self.env._("%(codes)s or %(last)s", codes=", ".join(codes[:-1]), last=codes[-1])
+
+    @api.constrains("l10n_fr_document_type", "move_type")
+    def _check_l10n_fr_credit_note_type(self):
+        """A credit note type on a refund, an invoice type on an invoice: UBL and the amounts' sign follow it."""
+        for move in self:
+            code = move.l10n_fr_document_type
+            if not code or move.move_type not in ("out_invoice", "out_refund", "in_invoice", "in_refund"):
+                continue
+            if code in SELF_BILLED_TYPES and not move.l10n_fr_imported_syntax:
+                continue  # _check_l10n_fr_self_billed_type says what fits where
+            refund = move.move_type.endswith("refund")
+            if refund != (code in CREDIT_NOTE_TYPES):
+                raise ValidationError(
+                    self.env._(
+                        "Document type: %(type)s is a credit note type, for a credit note or refund only.",
+                        type=code,
+                    )
+                    if not refund
+                    else self.env._(
+                        "Document type: %(type)s is an invoice type; a credit note takes a credit note type "
+                        "(%(types)s).",
+                        type=code,
+                        types=", ".join(sorted(CREDIT_NOTE_TYPES)),
+                    )
+                )
+
+    @api.constrains("l10n_fr_document_type", "l10n_fr_preceding_move_ids", "state")
+    def _check_l10n_fr_corrected_invoice(self):
+        """A corrected invoice the company posts names the one invoice it corrects (BR-FR-CO-04)."""
+        for move in self:
+            if (
+                move.state == "posted"
+                and move.l10n_fr_document_type in CORRECTED_TYPES
+                and not move.l10n_fr_imported_syntax
+                and len(move.l10n_fr_preceding_move_ids) != 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Preceding invoices: a corrected invoice (type %(type)s) names exactly one invoice, the one "
+                        "it corrects; %(move)s names %(count)s.",
+                        type=move.l10n_fr_document_type,
+                        move=move.display_name,
+                        count=len(move.l10n_fr_preceding_move_ids),
+                    )
+                )
+
+    @api.constrains("l10n_fr_period_start", "l10n_fr_period_end")
+    def _check_l10n_fr_period(self):
+        for move in self:
+            start, end = move.l10n_fr_period_start, move.l10n_fr_period_end
+            if start and end and end < start:
+                raise ValidationError(
+                    self.env._(
+                        "Invoicing period: it ends on %(end)s, before it starts (%(start)s) (BR-29).",
+                        start=start,
+                        end=end,
+                    )
+                )
+
+    def _l10n_fr_charge_taxes(self, line, vat_tax, direction, values):
+        """Fixed taxes of the company that give back a received line's eco-contribution charges.
+
+        A line charge coded AEO (collection and recycling, BG-28) is how an eco-contribution
+        travels; booked with the company's matching fixed tax, the bill keeps it apart as its
+        supplier did, and ``values`` gets the price without it. Without such a tax the charge stays
+        in the line's price (as the caller computed it): the bill's total equals the file's either way.
+        """
+        taxes = self.env["account.tax"]
+        charges = line.allowances_charges
+        if not charges or not line.quantity or len(vat_tax) != 1:
+            return taxes
+        if any(not charge.is_charge or charge.reason_code != ECO_CONTRIBUTION_REASON_CODE for charge in charges):
+            return taxes
+        price = (line.net_amount - sum(charge.amount for charge in charges)) / line.quantity
+        tax_use = "purchase" if direction == "in" else "sale"
+        for charge in charges:
+            tax = taxes._l10n_fr_find_charge_tax(self.company_id, tax_use, vat_tax, line.quantity, price, charge.amount)
+            if not tax or tax in taxes:
+                return self.env["account.tax"]
+            taxes |= tax
+        values["price_unit"] = float(price)
+        values.pop("discount", None)
+        return taxes
 
     @api.depends("partner_id")
     def _compute_l10n_fr_buyer_reference(self):

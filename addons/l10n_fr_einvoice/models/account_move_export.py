@@ -25,11 +25,14 @@ from einvoice.model import (
     Invoice,
     Item,
     Line,
+    LineAllowanceCharge,
     Note,
     Party,
     PaymentInstructions,
+    Period,
     PrecedingInvoice,
     Price,
+    TaxRepresentative,
     Totals,
     VatBreakdown,
     identifier_problems,
@@ -40,7 +43,9 @@ from einvoice.validation import validate
 
 from ..language import engine_lang
 from ..notification import notification
+from .account_move import CORRECTED_TYPES
 from .account_tax import CATEGORIES_WITH_REASON
+from .res_company import VAT_GROUP_NOTE, VAT_GROUP_SCHEME
 from .res_partner import EINVOICE_FORMATS
 
 _logger = logging.getLogger(__name__)
@@ -188,9 +193,19 @@ class AccountMove(models.Model):
         )
         if company.l10n_fr_vat_on_debits and self.l10n_fr_operation_category in ("S", "M"):
             invoice.tax_point_date_code = "3"
+        if self.l10n_fr_period_start or self.l10n_fr_period_end:
+            invoice.period = Period(self.l10n_fr_period_start or None, self.l10n_fr_period_end or None)
+        if self.l10n_fr_frame_kind == "2":
+            # Already paid: the due date is the date it was paid (BR-FR-CO-09), when the books know it.
+            paid_on = self._get_reconciled_payments().mapped("date")
+            if paid_on:
+                invoice.due_date = max(paid_on)
+        self._l10n_fr_document_type_problems(problems)
+        if not self._l10n_fr_is_self_billed():
+            self._l10n_fr_vat_group(invoice, problems)
         if self.invoice_payment_term_id:
             invoice.payment_terms = self.invoice_payment_term_id.name
-        invoice.notes = self._l10n_fr_notes()
+        invoice.notes += self._l10n_fr_notes()
         invoice.preceding_invoices = [
             PrecedingInvoice(move.name, move.invoice_date)
             for move in self.l10n_fr_preceding_move_ids.sorted(lambda m: (m.invoice_date or m.date, m.id))
@@ -219,7 +234,7 @@ class AccountMove(models.Model):
         tax_amounts_accounting = ZERO
         rounding = ZERO
         for line in self.line_ids:
-            if line.display_type == "tax" and line.tax_line_id:
+            if line.display_type == "tax" and line.tax_line_id and not line.tax_line_id._l10n_fr_is_charge():
                 category, rate = self._l10n_fr_tax_category_rate(line.tax_line_id)
                 tax_amounts[(category, rate)] += dec(line.amount_currency * sign, decimals)
                 tax_amounts_accounting += dec(line.balance * sign, company.currency_id.decimal_places)
@@ -249,6 +264,12 @@ class AccountMove(models.Model):
                 )
             )
         invoice.attachments = self._l10n_fr_attachments()
+        charge_notes = dict.fromkeys(
+            tax.l10n_fr_charge_note
+            for tax in product_lines.tax_ids.flatten_taxes_hierarchy()
+            if tax._l10n_fr_is_charge() and tax.l10n_fr_charge_note
+        )
+        invoice.notes += [Note(text, "BLU") for text in charge_notes]
         if any(line.vat_category == "O" for line in invoice.lines):
             # Outside the scope of VAT: no VAT identifier on either side (BR-O-02).
             invoice.seller.vat_id = invoice.buyer.vat_id = None
@@ -486,15 +507,19 @@ class AccountMove(models.Model):
     def _l10n_fr_line(self, line, number, problems):
         decimals = self.currency_id.decimal_places
         quantity = dec(line.quantity, 4)
-        net_amount = dec(line.price_subtotal, decimals)
+        subtotal = dec(line.price_subtotal, decimals)
         price_unit = Decimal(repr(line.price_unit))
         if price_unit < 0:  # a discount line: a positive price with a negative quantity (BR-27)
             quantity, price_unit = -quantity, -price_unit
         taxes = line.tax_ids.flatten_taxes_hierarchy()
         vat_taxes = taxes.filtered(lambda tax: tax.amount_type in ("percent", "division"))
+        charge_taxes = taxes.filtered(lambda tax: tax._l10n_fr_is_charge())
+        # The price excludes every tax, VAT and fixed ones (eco-contributions) alike: those are charges below.
         price = self._l10n_fr_price(
-            line, quantity, price_unit, net_amount, price_included=any(vat_taxes.mapped("price_include"))
+            line, quantity, price_unit, subtotal, price_included=any(taxes.mapped("price_include"))
         )
+        charges = self._l10n_fr_line_charges(line, charge_taxes, vat_taxes[:1], number, problems)
+        net_amount = subtotal + sum((charge.amount if charge.is_charge else -charge.amount for charge in charges), ZERO)
         name = (line.product_id.name or line.name or "").strip() or self.env._("Line %s", number)
         description = (line.name or "").strip()
         item = Item(name=name, description=description if description and description != name else None)
@@ -510,9 +535,10 @@ class AccountMove(models.Model):
             net_amount=net_amount,
             item=item,
             price=price,
+            allowances_charges=charges,
         )
         vat_tax = vat_taxes[:1]
-        if len(vat_taxes) != 1 or len(taxes) != 1:
+        if len(vat_taxes) != 1 or taxes - vat_taxes - charge_taxes:
             problems.append(
                 self._l10n_fr_problem(
                     "BR-CO-04",
@@ -533,6 +559,135 @@ class AccountMove(models.Model):
         else:
             entry.vat_category, entry.vat_rate = "S", None
         return entry, vat_tax
+
+    def _l10n_fr_line_charges(self, line, charge_taxes, vat_tax, number, problems):
+        """BG-28: the fixed taxes of a line (eco-contributions) as charges, inside the line's VAT base.
+
+        EN 16931 knows only VAT as a tax: a fixed tax that is not VAT goes out as a charge on the
+        line, added to its net amount (BT-131) and so to the VAT base (BT-116), as the French
+        eco-contribution is itself subject to VAT (CGI art. 267).
+        """
+        if not charge_taxes:
+            return []
+        decimals = self.currency_id.decimal_places
+        base_line = self._prepare_product_base_line_for_taxes_computation(line)
+        self.env["account.tax"]._add_tax_details_in_base_line(base_line, self.company_id)
+        details = base_line["tax_details"]
+        charges = []
+        total = ZERO
+        for data in details["taxes_data"]:
+            tax = data["tax"]
+            if tax not in charge_taxes:
+                continue
+            amount = dec(data["raw_tax_amount_currency"], decimals)
+            if not amount:
+                continue
+            total += amount
+            charges.append(
+                LineAllowanceCharge(
+                    is_charge=amount > 0,
+                    amount=abs(amount),
+                    reason=(tax.invoice_label or tax.name or "").strip() or None,
+                    # UNTDID 7161 lists charge reasons only: an allowance (a negative fixed tax) goes uncoded.
+                    reason_code=(tax.l10n_fr_charge_reason_code or None) if amount > 0 else None,
+                )
+            )
+        vat_data = [data for data in details["taxes_data"] if data["tax"] in vat_tax]
+        subtotal = dec(details["raw_total_excluded_currency"], decimals)
+        if vat_data and dec(vat_data[0]["raw_base_amount_currency"], decimals) != subtotal + total:
+            problems.append(
+                self._l10n_fr_problem(
+                    "BR-CO-17",
+                    "BT-141",
+                    self.env._(
+                        "Line %(line)s: the fixed tax %(taxes)s is written as a charge subject to VAT, but Odoo "
+                        "leaves it out of the base of %(vat)s. Tick 'Affect Base of Subsequent Taxes' on it and "
+                        "give it a sequence before the VAT.",
+                        line=number,
+                        taxes=", ".join(charge_taxes.mapped("name")),
+                        vat=vat_tax.name,
+                    ),
+                    "account.tax",
+                    charge_taxes[0].id,
+                    self.env._("Affect Base of Subsequent Taxes"),
+                )
+            )
+        return charges
+
+    def _l10n_fr_charge_tax_amount(self):
+        """Total of the fixed taxes (eco-contributions), positive: line charges in the file, inside BT-109."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.tax_line_id and line.tax_line_id._l10n_fr_is_charge())
+        return sum(lines.mapped("amount_currency")) * self._l10n_fr_sign()
+
+    def _l10n_fr_document_type_problems(self, problems):
+        """What the document type asks of the invoice's references, said before the schematron does."""
+        code = self.l10n_fr_document_type
+        preceding = self.l10n_fr_preceding_move_ids
+        if code in CORRECTED_TYPES and len(preceding) != 1:
+            problems.append(
+                self._l10n_fr_problem(
+                    "BR-FR-CO-04",
+                    "BT-25",
+                    self.env._(
+                        "Preceding invoices: a corrected invoice (type %(type)s) names exactly one invoice, the "
+                        "one it corrects; this one names %(count)s.",
+                        type=code,
+                        count=len(preceding),
+                    ),
+                    "account.move",
+                    self.id,
+                    self.env._("Preceding invoices (BG-3)"),
+                )
+            )
+        if code == "262" and not (self.l10n_fr_contract_ref and self.l10n_fr_period_start and self.l10n_fr_period_end):
+            problems.append(
+                self._l10n_fr_problem(
+                    "BR-FR-CO-03",
+                    "BT-12",
+                    self.env._(
+                        "A consolidated credit note (type 262, global rebate) states the contract (BT-12) and the "
+                        "invoicing period it covers (BG-14): fill in Contract, Invoicing period from and to."
+                    ),
+                    "account.move",
+                    self.id,
+                    self.env._("Contract (BT-12)"),
+                )
+            )
+
+    def _l10n_fr_vat_group(self, invoice, problems):
+        """A member of a single VAT taxpayer (assujetti unique, CGI art. 256 C) names its group.
+
+        Annex 7 G1.76 and BR-FR-CO-14/15: the group's SIREN as a seller identifier with scheme
+        0231, the note TXD "MEMBRE_ASSUJETTI_UNIQUE", and the group (its name, VAT number and
+        address) as the seller's tax representative (BG-11).
+        """
+        company = self.company_id
+        if not company.l10n_fr_vat_group_member:
+            return
+        group = company.l10n_fr_vat_group_partner_id
+        siren = (company.l10n_fr_vat_group_siren or "").replace(" ", "")
+        if not group or not group.vat or not group.country_id or not siren:
+            problems.append(
+                self._l10n_fr_problem(
+                    "BR-FR-CO-15",
+                    "BG-11",
+                    self.env._(
+                        "VAT group: the company is a member of a VAT group; its settings need the group "
+                        "(with its VAT number and country) and the group's SIREN."
+                    ),
+                    "res.company",
+                    company.id,
+                    self.env._("VAT group (BG-11)"),
+                )
+            )
+        if siren:
+            invoice.seller.identifiers.append(Identifier(siren, VAT_GROUP_SCHEME))
+        invoice.notes.append(Note(VAT_GROUP_NOTE, NoteSubject.TAX_DECLARATION))
+        if group:
+            invoice.tax_representative = TaxRepresentative(
+                name=group.name, vat_id=group.vat or None, address=self._l10n_fr_address(group)
+            )
 
     @api.model
     @tools.ormcache("uom_id")

@@ -312,9 +312,11 @@ class AccountMove(models.Model):
             values["l10n_fr_purchase_order_ref"] = document.purchase_order_reference
         if document.contract_reference:
             values["l10n_fr_contract_ref"] = document.contract_reference
+        if document.period:
+            values.update(l10n_fr_period_start=document.period.start, l10n_fr_period_end=document.period.end)
         if document.business_process and len(document.business_process) == 2:
             category, kind = document.business_process
-            if category in "BSM" and kind in "12345678":
+            if category in "BSM" and kind in "123456789":
                 values["l10n_fr_operation_category"] = category
                 values["l10n_fr_frame_kind"] = kind
         if direction == "in":
@@ -509,6 +511,7 @@ class AccountMove(models.Model):
             if uom and (not product or uom.category_id == product.uom_id.category_id):
                 values["product_uom_id"] = uom.id
             tax = tax_for(line.vat_category, line.vat_rate, product)
+            tax = tax | self._l10n_fr_charge_taxes(line, tax, direction, values)
             values["tax_ids"] = [Command.set(tax.ids)]
             result.append(values)
         if document.totals and document.totals.rounding:
@@ -585,9 +588,15 @@ class AccountMove(models.Model):
         currency = self.currency_id
         rounding = float(totals.rounding or 0)
         prepaid = self.l10n_fr_prepaid_amount
+        charges = self._l10n_fr_charge_tax_amount()  # fixed taxes: line charges of the file, not VAT
         pairs = [
-            (self.env._("Total without VAT (BT-109)"), totals.tax_exclusive, self.amount_untaxed - rounding, currency),
-            (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax, currency),
+            (
+                self.env._("Total without VAT (BT-109)"),
+                totals.tax_exclusive,
+                self.amount_untaxed + charges - rounding,
+                currency,
+            ),
+            (self.env._("VAT total (BT-110)"), totals.tax_total or Decimal(0), self.amount_tax - charges, currency),
             (self.env._("Total with VAT (BT-112)"), totals.tax_inclusive, self.amount_total - rounding, currency),
             (self.env._("Amount already paid (BT-113)"), totals.prepaid or Decimal(0), prepaid, currency),
             (self.env._("Amount due (BT-115)"), totals.due, self.amount_total - prepaid, currency),

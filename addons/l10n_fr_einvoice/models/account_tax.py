@@ -45,6 +45,11 @@ FRENCH_CHART_CATEGORIES = {
     "tva_sale_service_0": ("E", None),
 }
 
+#: UNTDID 7161 "Collection and recycling": the charge reason of an eco-contribution (BT-145).
+ECO_CONTRIBUTION_REASON_CODE = "AEO"
+#: The mention the DGFiP expects beside an eco-contribution (annex 7, G1.52, note subject BLU).
+ECO_CONTRIBUTION_NOTE = "Eco-participation (L. 541-10 du code de l'environnement)"
+
 #: Every reason this module ever filled in by default: such a reason is not the user's and may be corrected.
 _GENERATED_REASONS = set(DEFAULT_REASONS.values()) | {
     reason for _category, reason in FRENCH_CHART_CATEGORIES.values() if reason
@@ -77,6 +82,70 @@ class AccountTax(models.Model):
         translate=True,
         help="Legal basis of the exemption written on the e-invoice (BT-120), e.g. 'Article 261-4-4° du CGI'.",
     )
+
+    l10n_fr_charge_reason_code = fields.Char(
+        string="Charge reason code",
+        compute="_compute_l10n_fr_charge",
+        store=True,
+        readonly=False,
+        help="A fixed tax is not VAT: e-invoices state it as a charge on the line it applies to (BG-28), "
+        "subject to the line's VAT. UNTDID 7161 reason code of that charge (BT-145): AEO, collection and "
+        "recycling, for an eco-contribution.",
+    )
+    l10n_fr_charge_note = fields.Char(
+        string="E-invoice mention",
+        compute="_compute_l10n_fr_charge",
+        store=True,
+        readonly=False,
+        help="Note written once on the e-invoices that carry this charge (subject BLU, annex 7 rule G1.52), "
+        "e.g. 'Eco-participation (L. 541-10 du code de l'environnement)' or 'Eco-contribution DEEE'.",
+    )
+
+    @api.depends("amount_type")
+    def _compute_l10n_fr_charge(self):
+        for tax in self:
+            if tax.amount_type != "fixed":
+                tax.l10n_fr_charge_reason_code = tax.l10n_fr_charge_note = False
+            elif not tax.l10n_fr_charge_reason_code:
+                tax.l10n_fr_charge_reason_code = ECO_CONTRIBUTION_REASON_CODE
+                tax.l10n_fr_charge_note = tax.l10n_fr_charge_note or ECO_CONTRIBUTION_NOTE
+
+    def _l10n_fr_is_charge(self):
+        """A tax the e-invoice writes as a line charge (BG-28) rather than as VAT: a fixed amount."""
+        self.ensure_one()
+        return self.amount_type == "fixed"
+
+    @api.model
+    def _l10n_fr_find_charge_tax(self, company, tax_use, vat_tax, quantity, net_price, charge):
+        """The company's fixed tax that gives back a received line charge of ``charge`` (BT-141), or nothing.
+
+        It must yield exactly that amount for ``quantity`` and be in the base of ``vat_tax``, so that
+        the bill's line and VAT equal the file's (BT-131 net amount = price x quantity + charge).
+        """
+        if not vat_tax or not quantity:
+            return self.browse()
+        per_unit = float(charge) / float(quantity)
+        candidates = self.search(
+            [
+                ("company_id", "child_of", company.root_id.id),
+                ("type_tax_use", "=", tax_use),
+                ("amount_type", "=", "fixed"),
+                ("price_include", "=", False),
+                ("include_base_amount", "=", True),
+            ],
+            order="sequence, id",
+        )
+        currency = company.currency_id
+        for tax in candidates.filtered(lambda tax: currency.is_zero(tax.amount - per_unit)):
+            taxes = (tax | vat_tax).sorted(lambda t: (t.sequence, t.id))
+            result = taxes.compute_all(float(net_price), currency=currency, quantity=float(quantity))
+            amounts = {data["id"]: data for data in result["taxes"]}
+            vat_base = amounts.get(vat_tax.id, {}).get("base", 0.0)
+            if currency.is_zero(amounts.get(tax.id, {}).get("amount", 0.0) - float(charge)) and currency.is_zero(
+                vat_base - result["total_excluded"] - float(charge)
+            ):
+                return tax
+        return self.browse()
 
     @api.depends("amount", "amount_type")
     def _compute_l10n_fr_vat_category(self):

@@ -1,5 +1,6 @@
 from . import (
     test_core_comparison,
+    test_eco_contribution,
     test_export,
     test_export_cases,
     test_french,
@@ -9,4 +10,5 @@ from . import (
     test_rejections,
     test_self_billing,
     test_send,
+    test_types_and_groups,
 )
