@@ -15,9 +15,16 @@ from typing import ClassVar
 
 from lxml import etree
 
+from . import multivendor
 from .codes import VAT_DATE_CODE_FROM_CII, VAT_DATE_CODE_TO_CII
 from .errors import ParseError
 from .model import (
+    BIDIRECTIONAL_FRAMES,
+    LINE_DETAIL,
+    LINE_GROUP,
+    MULTI_VENDOR_FRAMES,
+    SUB_INVOICE_FRAME_SCHEME,
+    SUB_INVOICE_SCHEME,
     Address,
     AllowanceCharge,
     Attachment,
@@ -40,6 +47,7 @@ from .model import (
     Period,
     PrecedingInvoice,
     Price,
+    SubInvoice,
     TaxRepresentative,
     Totals,
     VatBreakdown,
@@ -155,10 +163,12 @@ def _referenced(parent, name, number):
         _ram(_ram(parent, name), "IssuerAssignedID", number)
 
 
-def _trade_tax(parent, category, rate, name="ApplicableTradeTax"):
+def _trade_tax(parent, category, rate, name="ApplicableTradeTax", exemption_reason=None, exemption_code=None):
     tax = _ram(parent, name)
     _ram(tax, "TypeCode", "VAT")
+    _opt(tax, "ExemptionReason", exemption_reason)
     _ram(tax, "CategoryCode", category)
+    _opt(tax, "ExemptionReasonCode", exemption_code)
     if rate is not None:
         _ram(tax, "RateApplicablePercent", format_rate(rate))
     return tax
@@ -186,10 +196,14 @@ def _allowance_charge(parent, adjustment, document_level):
         _trade_tax(element, adjustment.vat_category, adjustment.vat_rate, "CategoryTradeTax")
 
 
-def _line(parent, line):
+def _line(parent, line, sub=None):
+    """One invoice line; ``sub`` is its sub-invoice (SubInvoice) in a multi-vendor invoice: a DETAIL line."""
     item = _ram(parent, "IncludedSupplyChainTradeLineItem")
     doc = _ram(item, "AssociatedDocumentLineDocument")
     _ram(doc, "LineID", line.id)
+    if sub is not None:
+        _ram(doc, "ParentLineID", sub.line_id)
+        _ram(doc, "LineStatusReasonCode", LINE_DETAIL)
     if line.note:
         _ram(_ram(doc, "IncludedNote"), "Content", line.note)
     product = _ram(item, "SpecifiedTradeProduct")
@@ -237,12 +251,20 @@ def _line(parent, line):
     _ram(net, "ChargeAmount", format_unit_price(price.net))
     if price.base_quantity is not None:
         _ram(net, "BasisQuantity", format_quantity(price.base_quantity), unitCode=price.base_quantity_unit)
+    if sub is not None:
+        _item_seller(agreement, sub.seller)
 
     delivery = _ram(item, "SpecifiedLineTradeDelivery")
     _ram(delivery, "BilledQuantity", format_quantity(line.quantity), unitCode=line.unit_code)
 
     settlement = _ram(item, "SpecifiedLineTradeSettlement")
-    _trade_tax(settlement, line.vat_category, line.vat_rate)
+    _trade_tax(
+        settlement,
+        line.vat_category,
+        line.vat_rate,
+        exemption_reason=line.vat_exemption_reason,
+        exemption_code=line.vat_exemption_reason_code,
+    )
     _period(settlement, line.period)
     for adjustment in line.allowances_charges:
         _allowance_charge(settlement, adjustment, document_level=False)
@@ -251,13 +273,69 @@ def _line(parent, line):
         "LineTotalAmount",
         format_amount(line.net_amount),
     )
+    if sub is not None:
+        _line_object(settlement, sub.number, SUB_INVOICE_SCHEME)
     if line.object_id:
-        doc = _ram(settlement, "AdditionalReferencedDocument")
-        _ram(doc, "IssuerAssignedID", line.object_id.value)
-        _ram(doc, "TypeCode", INVOICED_OBJECT_TYPE)
-        _opt(doc, "ReferenceTypeCode", line.object_id.scheme)
+        _line_object(settlement, line.object_id.value, line.object_id.scheme)
     if line.accounting_ref:
         _ram(_ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID", line.accounting_ref)
+
+
+def _line_object(settlement, value, scheme):
+    doc = _ram(settlement, "AdditionalReferencedDocument")
+    _ram(doc, "IssuerAssignedID", value)
+    _ram(doc, "TypeCode", INVOICED_OBJECT_TYPE)
+    _opt(doc, "ReferenceTypeCode", scheme)
+
+
+def _item_seller(agreement, party):
+    """ItemSellerTradeParty: the seller of a multi-vendor line (name, legal id, address, VAT id)."""
+    element = _ram(agreement, "ItemSellerTradeParty")
+    _opt(element, "Name", party.name)
+    if party.legal_id:
+        legal = _ram(element, "SpecifiedLegalOrganization")
+        _ram(legal, "ID", party.legal_id.value, schemeID=party.legal_id.scheme)
+    _address(element, party.address)
+    if party.vat_id:
+        _ram(_ram(element, "SpecifiedTaxRegistration"), "ID", party.vat_id, schemeID="VA")
+
+
+def _group_line(parent, sub, invoice):
+    """The GROUP line of a sub-invoice (BR-FR-MV-03): seller, AFL number, AVV frame and its totals."""
+    item = _ram(parent, "IncludedSupplyChainTradeLineItem")
+    doc = _ram(item, "AssociatedDocumentLineDocument")
+    _ram(doc, "LineID", sub.line_id)
+    _ram(doc, "LineStatusReasonCode", LINE_GROUP)
+    _ram(_ram(item, "SpecifiedTradeProduct"), "Name", sub.name or sub.number)
+    _item_seller(_ram(item, "SpecifiedLineTradeAgreement"), sub.seller)
+    settlement = _ram(item, "SpecifiedLineTradeSettlement")
+    summary = _ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
+    _ram(summary, "LineTotalAmount", format_amount(sub.net_amount))
+    if sub.tax_amount is not None:
+        _ram(summary, "TaxTotalAmount", format_amount(sub.tax_amount), currencyID=invoice.currency)
+    if sub.tax_amount_accounting is not None and invoice.tax_currency not in (None, invoice.currency):
+        _ram(summary, "TaxTotalAmount", format_amount(sub.tax_amount_accounting), currencyID=invoice.tax_currency)
+    if sub.gross_amount is not None:
+        _ram(summary, "GrandTotalAmount", format_amount(sub.gross_amount))
+    if sub.preceding_invoice:
+        ref = _ram(settlement, "InvoiceReferencedDocument")
+        _ram(ref, "IssuerAssignedID", sub.preceding_invoice.number)
+        _date(ref, "FormattedIssueDateTime", sub.preceding_invoice.issue_date, qualified=True)
+    _line_object(settlement, sub.number, SUB_INVOICE_SCHEME)
+    _line_object(settlement, sub.frame, SUB_INVOICE_FRAME_SCHEME)
+
+
+def _lines(transaction, invoice):
+    if not invoice.sub_invoices:
+        for line in invoice.lines:
+            _line(transaction, line)
+        return
+    # Multi-vendor / bidirectional: each GROUP line, then its DETAIL lines.
+    for sub in invoice.sub_invoices:
+        _group_line(transaction, sub, invoice)
+        for line in invoice.lines:
+            if line.sub_invoice == sub.number:
+                _line(transaction, line, sub)
 
 
 def _additional_documents(agreement, invoice):
@@ -384,6 +462,7 @@ def build_tree(invoice, profile=Profile.EN16931, facturx=False):
     profile = Profile(profile)
     invoice = dataclasses.replace(invoice, specification_id=specification_id(profile, facturx))
     check_profile(invoice, profile)
+    multivendor.check_buildable(invoice, profile, (Profile.EXTENDED, Profile.EXTENDED_CTC_FR))
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
     context = etree.SubElement(root, f"{{{RSM}}}ExchangedDocumentContext")
     if invoice.business_process:
@@ -400,8 +479,7 @@ def build_tree(invoice, profile=Profile.EN16931, facturx=False):
         _opt(included, "SubjectCode", note.subject_code)
 
     transaction = etree.SubElement(root, f"{{{RSM}}}SupplyChainTradeTransaction")
-    for line in invoice.lines:
-        _line(transaction, line)
+    _lines(transaction, invoice)
 
     agreement = _ram(transaction, "ApplicableHeaderTradeAgreement")
     _opt(agreement, "BuyerReference", invoice.buyer_reference)
@@ -631,6 +709,69 @@ def _read_line(node):
     return line
 
 
+def _line_objects(settlement):
+    """{scheme: value} of a line's BT-128 references (TypeCode 130)."""
+    return {
+        doc.text("ReferenceTypeCode"): doc.text("IssuerAssignedID")
+        for doc in settlement.all("AdditionalReferencedDocument")
+        if doc.text("TypeCode") == INVOICED_OBJECT_TYPE
+    }
+
+
+def _read_sub_invoices(invoice, nodes):
+    """Multi-vendor / bidirectional: GROUP lines become sub-invoices, DETAIL lines stay the invoice lines.
+
+    A GROUP line only sums its DETAIL lines (the totals count DETAIL lines only), so it is not
+    an invoice line of the model; INFORMATION lines, which count nowhere, are left out too.
+    """
+    lines = []
+    for node, line in zip(nodes, invoice.lines, strict=True):
+        sub_type = node.text("AssociatedDocumentLineDocument/LineStatusReasonCode")
+        settlement = node.one("SpecifiedLineTradeSettlement") or type(node)(etree.Element("missing"))
+        objects = _line_objects(settlement)
+        if sub_type == LINE_GROUP and not node.text("AssociatedDocumentLineDocument/ParentLineID"):
+            summary = settlement.one("SpecifiedTradeSettlementLineMonetarySummation")
+            tax_amount = tax_accounting = None
+            for amount in summary.all("TaxTotalAmount") if summary is not None else ():
+                if amount.attr(".", "currencyID") in (None, invoice.currency) and tax_amount is None:
+                    tax_amount = amount.decimal()
+                else:
+                    tax_accounting = amount.decimal()
+            preceding = settlement.one("InvoiceReferencedDocument")
+            invoice.sub_invoices.append(
+                SubInvoice(
+                    number=objects.get(SUB_INVOICE_SCHEME),
+                    frame=objects.get(SUB_INVOICE_FRAME_SCHEME),
+                    seller=_read_party(node.one("SpecifiedLineTradeAgreement/ItemSellerTradeParty")),
+                    line_id=line.id,
+                    name=line.item.name,
+                    net_amount=line.net_amount,
+                    tax_amount=tax_amount,
+                    tax_amount_accounting=tax_accounting,
+                    gross_amount=summary.decimal("GrandTotalAmount") if summary is not None else None,
+                    preceding_invoice=PrecedingInvoice(
+                        number=preceding.text("IssuerAssignedID"), issue_date=preceding.date("FormattedIssueDateTime")
+                    )
+                    if preceding is not None
+                    else None,
+                )
+            )
+        elif sub_type in (LINE_DETAIL, None):
+            line.sub_invoice = objects.get(SUB_INVOICE_SCHEME)
+            line.object_id = next(
+                (
+                    Identifier(v, k)
+                    for k, v in objects.items()
+                    if k not in (SUB_INVOICE_SCHEME, SUB_INVOICE_FRAME_SCHEME)
+                ),
+                None,
+            )
+            line.vat_exemption_reason = settlement.text("ApplicableTradeTax/ExemptionReason")
+            line.vat_exemption_reason_code = settlement.text("ApplicableTradeTax/ExemptionReasonCode")
+            lines.append(line)
+    invoice.lines = lines
+
+
 def parse_cii(data):
     """Read a CII D22B invoice (bytes or an lxml element) into an :class:`Invoice`."""
     root = parse_xml(data) if isinstance(data, bytes | bytearray | str) else data
@@ -668,6 +809,8 @@ def parse_cii(data):
         buyer_accounting_reference=settlement.text("ReceivableSpecifiedTradeAccountingAccount/ID"),
         lines=[_read_line(n) for n in transaction.all("IncludedSupplyChainTradeLineItem")],
     )
+    if invoice.business_process in MULTI_VENDOR_FRAMES | BIDIRECTIONAL_FRAMES:
+        _read_sub_invoices(invoice, transaction.all("IncludedSupplyChainTradeLineItem"))
     rep = agreement.one("SellerTaxRepresentativeTradeParty")
     if rep is not None:
         invoice.tax_representative = TaxRepresentative(

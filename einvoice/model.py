@@ -357,6 +357,41 @@ class Line:
     accounting_ref: str | None = term("BT-133")  # BT-133
     period: Period | None = term("BG-26")  # BG-26 (BT-134/135)
     allowances_charges: list[LineAllowanceCharge] = many("BG-27")  # BG-27 / BG-28
+    # Multi-vendor (B8/S8/M8) and bidirectional (B9/S9/M9) invoices only, EXTENDED profiles:
+    sub_invoice: str | None = term("EXT-FR-FE-AFL")  # BT-128 scheme AFL: the sub-invoice (SubInvoice.number)
+    vat_exemption_reason: str | None = term("BT-X-96")  # line VAT exemption reason, "#<AFL>#..." in x8/x9
+    vat_exemption_reason_code: str | None = term("BT-X-97")  # line VATEX code
+
+
+#: Billing frames (BT-23) of a multi-vendor invoice and of a bidirectional one (BR-FR-MV, BR-FR-BD).
+MULTI_VENDOR_FRAMES = frozenset({"B8", "S8", "M8"})
+BIDIRECTIONAL_FRAMES = frozenset({"B9", "S9", "M9"})
+#: Line sub-types (EXT-FR-FE-163: CII LineStatusReasonCode, UBL line billing reference status) and the
+#: BT-128 schemes (UNTDID 1153) of a sub-invoice's number (AFL) and of its own billing frame (AVV).
+LINE_GROUP, LINE_DETAIL, LINE_INFORMATION = "GROUP", "DETAIL", "INFORMATION"
+SUB_INVOICE_SCHEME, SUB_INVOICE_FRAME_SCHEME = "AFL", "AVV"
+
+
+@dataclass(slots=True)
+class SubInvoice:
+    """One seller's invoice within a multi-vendor (x8) or bidirectional (x9) invoice.
+
+    The CII carries it as a GROUP line (EXT-FR-FE-163) without parent; its DETAIL
+    lines are the invoice lines whose ``sub_invoice`` is its ``number``. Amounts are
+    those of its DETAIL lines and of the VAT breakdown entries whose BT-120 starts
+    with "#<number>#" (BR-FR-MV-05, -09, -10).
+    """
+
+    number: str = term("EXT-FR-FE-AFL")  # BT-128 scheme AFL: the sub-invoice number (BT-1 for the principal seller)
+    frame: str = term("EXT-FR-FE-AVV")  # BT-128 scheme AVV: its own billing frame (B1, S1...), never x8
+    seller: Party = term("EXT-FR-FE-164", default_factory=Party)  # ItemSellerTradeParty: name, legal id, country
+    line_id: str | None = term("BT-126")  # BT-126 of the GROUP line
+    name: str | None = term("BT-153")  # BT-153 of the GROUP line
+    net_amount: Decimal | None = term("BT-131")  # BT-131 sum of its DETAIL lines
+    tax_amount: Decimal | None = term("EXT-FR-FE-181")  # its VAT total in BT-5
+    tax_amount_accounting: Decimal | None = term("EXT-FR-FE-182")  # its VAT total in BT-6
+    gross_amount: Decimal | None = term("EXT-FR-FE-184")  # its total with VAT
+    preceding_invoice: PrecedingInvoice | None = term("EXT-FR-FE-136")  # EXT-FR-FE-136/138 (credit notes)
 
 
 @dataclass(slots=True)
@@ -403,7 +438,8 @@ class Invoice:
     totals: Totals | None = term("BG-22")  # BG-22
     vat_breakdown: list[VatBreakdown] = many("BG-23")  # BG-23
     attachments: list[Attachment] = many("BG-24")  # BG-24
-    lines: list[Line] = many("BG-25")  # BG-25
+    lines: list[Line] = many("BG-25")  # BG-25 (in x8/x9: the DETAIL lines)
+    sub_invoices: list[SubInvoice] = many("EXT-FR-FE-163")  # x8/x9: the GROUP lines, one per sub-invoice
 
     @property
     def is_credit_note(self):
@@ -415,6 +451,18 @@ class Invoice:
             if note.subject_code == subject_code:
                 return note.text
         return None
+
+    def sub_invoice(self, number):
+        """The sub-invoice numbered ``number`` (BT-128 AFL), or None."""
+        for sub in self.sub_invoices:
+            if sub.number == number:
+                return sub
+        return None
+
+    def line_seller(self, line):
+        """Who sells this line: its sub-invoice's seller in x8/x9, else the seller (BG-4)."""
+        sub = self.sub_invoice(line.sub_invoice) if line.sub_invoice else None
+        return sub.seller if sub else self.seller
 
     @property
     def processing_note(self):

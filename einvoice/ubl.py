@@ -18,9 +18,16 @@ from typing import ClassVar
 
 from lxml import etree
 
+from . import multivendor
 from .codes import CREDIT_NOTE_TYPE_CODES
 from .errors import ParseError, ProfileError
 from .model import (
+    BIDIRECTIONAL_FRAMES,
+    LINE_DETAIL,
+    LINE_GROUP,
+    MULTI_VENDOR_FRAMES,
+    SUB_INVOICE_FRAME_SCHEME,
+    SUB_INVOICE_SCHEME,
     Address,
     AllowanceCharge,
     Attachment,
@@ -43,6 +50,7 @@ from .model import (
     Period,
     PrecedingInvoice,
     Price,
+    SubInvoice,
     TaxRepresentative,
     Totals,
     VatBreakdown,
@@ -171,7 +179,8 @@ class _Builder:
             self.date(element, "EndDate", period.end)
         self.opt(element, "DescriptionCode", date_code)
 
-    def line(self, parent, line):
+    def line(self, parent, line, sub=None):
+        """One invoice line; ``sub`` is its sub-invoice in a multi-vendor invoice: a DETAIL line."""
         element = self.cac(parent, "CreditNoteLine" if self.credit_note else "InvoiceLine")
         self.cbc(element, "ID", line.id)
         self.opt(element, "Note", line.note)
@@ -182,6 +191,9 @@ class _Builder:
         self.period(element, line.period)
         if line.order_line_ref:
             self.cbc(self.cac(element, "OrderLineReference"), "LineID", line.order_line_ref)
+        if sub is not None:
+            self.sub_line_status(element, LINE_DETAIL, sub.line_id)
+            self.line_object(element, sub.number, SUB_INVOICE_SCHEME)
         if line.object_id:
             ref = self.cac(element, "DocumentReference")
             self.cbc(ref, "ID", line.object_id.value, schemeID=line.object_id.scheme)
@@ -208,11 +220,20 @@ class _Builder:
                 listID=classification.scheme,
                 listVersionID=classification.version,
             )
-        self.tax_category(item, "ClassifiedTaxCategory", line.vat_category, line.vat_rate)
+        self.tax_category(
+            item,
+            "ClassifiedTaxCategory",
+            line.vat_category,
+            line.vat_rate,
+            line.vat_exemption_reason_code,
+            line.vat_exemption_reason,
+        )
         for attribute in line.item.attributes:
             prop = self.cac(item, "AdditionalItemProperty")
             self.cbc(prop, "Name", attribute.name)
             self.cbc(prop, "Value", attribute.value)
+        if sub is not None:
+            self.item_seller(item, sub.seller)
         price = self.cac(element, "Price")
         self.cbc(price, "PriceAmount", format_unit_price(line.price.net), currencyID=self.currency)
         if line.price.base_quantity is not None:
@@ -225,6 +246,69 @@ class _Builder:
             self.cbc(discount, "Amount", format_unit_price(line.price.discount or Decimal(0)), currencyID=self.currency)
             if line.price.gross is not None:
                 self.cbc(discount, "BaseAmount", format_unit_price(line.price.gross), currencyID=self.currency)
+
+    # --- multi-vendor (x8) and bidirectional (x9) invoices: the French UBL rules (BR-FR-MV) ---
+
+    def sub_line_status(self, element, status, parent_id=None):
+        """The line's sub-type (EXT-FR-FE-163) and parent line (EXT-FR-FE-162): a billing reference to the
+        invoice itself, with the sub-type as document status and the parent as billing reference line."""
+        reference = self.cac(element, "BillingReference")
+        document = self.cac(reference, "InvoiceDocumentReference")
+        self.cbc(document, "ID", self.invoice.number)
+        self.cbc(document, "DocumentStatusCode", status)
+        if parent_id:
+            self.cbc(self.cac(reference, "BillingReferenceLine"), "ID", parent_id)
+
+    def line_object(self, element, value, scheme):
+        reference = self.cac(element, "DocumentReference")
+        self.cbc(reference, "ID", value, schemeID=scheme)
+        self.cbc(reference, "DocumentTypeCode", INVOICED_OBJECT_TYPE)
+
+    def item_seller(self, item, party):
+        """The seller of a multi-vendor line: the item's manufacturer party in the French UBL rules."""
+        element = self.cac(item, "ManufacturerParty")
+        self.address(element, "PostalAddress", party.address)
+        if party.vat_id:
+            scheme = self.cac(element, "PartyTaxScheme")
+            self.cbc(scheme, "CompanyID", party.vat_id)
+            self.tax_scheme(scheme)
+        legal = self.cac(element, "PartyLegalEntity")
+        self.cbc(legal, "RegistrationName", party.name or "")
+        if party.legal_id:
+            self.cbc(legal, "CompanyID", party.legal_id.value, schemeID=party.legal_id.scheme)
+
+    def group_line(self, parent, sub):
+        """The GROUP line of a sub-invoice (BR-FR-MV-03): seller, AFL number, AVV frame, its totals."""
+        invoice = self.invoice
+        element = self.cac(parent, "CreditNoteLine" if self.credit_note else "InvoiceLine")
+        self.cbc(element, "ID", sub.line_id)
+        self.amount(element, "LineExtensionAmount", sub.net_amount)
+        self.sub_line_status(element, LINE_GROUP)
+        if sub.preceding_invoice:
+            reference = self.cac(self.cac(element, "BillingReference"), "InvoiceDocumentReference")
+            self.cbc(reference, "ID", sub.preceding_invoice.number)
+            self.date(reference, "IssueDate", sub.preceding_invoice.issue_date)
+        self.line_object(element, sub.number, SUB_INVOICE_SCHEME)
+        self.line_object(element, sub.frame, SUB_INVOICE_FRAME_SCHEME)
+        if sub.tax_amount is not None:
+            self.amount(self.cac(element, "TaxTotal"), "TaxAmount", sub.tax_amount)
+        if sub.tax_amount_accounting is not None and invoice.tax_currency not in (None, invoice.currency):
+            self.amount(self.cac(element, "TaxTotal"), "TaxAmount", sub.tax_amount_accounting, invoice.tax_currency)
+        item = self.cac(element, "Item")
+        self.cbc(item, "Name", sub.name or sub.number)
+        self.item_seller(item, sub.seller)
+
+    def lines(self, root):
+        invoice = self.invoice
+        if not invoice.sub_invoices:
+            for line in invoice.lines:
+                self.line(root, line)
+            return
+        for sub in invoice.sub_invoices:
+            self.group_line(root, sub)
+            for line in invoice.lines:
+                if line.sub_invoice == sub.number:
+                    self.line(root, line, sub)
 
     def build(self, profile):  # noqa: C901 - one straight pass over the UBL sequence
         invoice = self.invoice
@@ -355,8 +439,7 @@ class _Builder:
             self.amount(monetary, "PrepaidAmount", totals.prepaid)
             self.amount(monetary, "PayableRoundingAmount", totals.rounding)
             self.amount(monetary, "PayableAmount", totals.due)
-        for line in invoice.lines:
-            self.line(root, line)
+        self.lines(root)
         return root
 
     def payment_means(self, root):
@@ -400,6 +483,8 @@ def build_tree(invoice, profile=Profile.EN16931):
         raise ProfileError(profile, [f"UBL syntax (choose {', '.join(p.value for p in UBL_PROFILES)})"])
     invoice = dataclasses.replace(invoice, specification_id=SPECIFICATION_IDS[profile])
     check_profile(invoice, profile)
+    # The French UBL rules carry sub-invoices (BR-FR-MV); EXTENDED-CTC-FR is the UBL profile allowing them.
+    multivendor.check_buildable(invoice, profile, (Profile.EXTENDED_CTC_FR,))
     return _Builder(invoice, invoice.type_code in CREDIT_NOTE_TYPE_CODES).build(profile)
 
 
@@ -720,4 +805,75 @@ def parse_ubl(data):
             rounding=monetary.decimal("cbc:PayableRoundingAmount"),
             due=monetary.decimal("cbc:PayableAmount"),
         )
+    if invoice.business_process in MULTI_VENDOR_FRAMES | BIDIRECTIONAL_FRAMES:
+        _read_sub_invoices(invoice, doc.all("cac:CreditNoteLine" if credit_note else "cac:InvoiceLine"))
     return invoice
+
+
+def _read_item_seller(node):
+    if node is None:
+        return Party()
+    legal = node.one("cac:PartyLegalEntity/cbc:CompanyID")
+    return Party(
+        name=node.text("cac:PartyLegalEntity/cbc:RegistrationName"),
+        legal_id=Identifier(legal.text(), legal.attr(".", "schemeID")) if legal is not None and legal.text() else None,
+        vat_id=node.text("cac:PartyTaxScheme/cbc:CompanyID"),
+        address=_address(node.one("cac:PostalAddress")),
+    )
+
+
+def _read_sub_invoices(invoice, nodes):
+    """Multi-vendor / bidirectional: GROUP lines become sub-invoices, DETAIL lines stay the invoice lines
+    (see the CII reader); the sub-type is the status of the line's billing reference to the invoice."""
+    lines = []
+    for node, line in zip(nodes, invoice.lines, strict=True):
+        status = parent = None
+        preceding = None
+        for reference in node.all("cac:BillingReference"):
+            if reference.text("cac:InvoiceDocumentReference/cbc:ID") == invoice.number:
+                status = reference.text("cac:InvoiceDocumentReference/cbc:DocumentStatusCode")
+                parent = reference.text("cac:BillingReferenceLine/cbc:ID")
+            else:
+                preceding = PrecedingInvoice(
+                    reference.text("cac:InvoiceDocumentReference/cbc:ID"),
+                    reference.date("cac:InvoiceDocumentReference/cbc:IssueDate"),
+                )
+        objects = {}
+        for ref in node.all("cac:DocumentReference"):
+            if ref.text("cbc:DocumentTypeCode") == INVOICED_OBJECT_TYPE:
+                objects[ref.attr("cbc:ID", "schemeID")] = ref.text("cbc:ID")
+        if status == LINE_GROUP and not parent:
+            tax_amount = tax_accounting = None
+            for amount in node.all("cac:TaxTotal/cbc:TaxAmount"):
+                if amount.attr(".", "currencyID") in (None, invoice.currency) and tax_amount is None:
+                    tax_amount = amount.decimal()
+                else:
+                    tax_accounting = amount.decimal()
+            invoice.sub_invoices.append(
+                SubInvoice(
+                    number=objects.get(SUB_INVOICE_SCHEME),
+                    frame=objects.get(SUB_INVOICE_FRAME_SCHEME),
+                    seller=_read_item_seller(node.one("cac:Item/cac:ManufacturerParty")),
+                    line_id=line.id,
+                    name=line.item.name,
+                    net_amount=line.net_amount,
+                    tax_amount=tax_amount,
+                    tax_amount_accounting=tax_accounting,
+                    gross_amount=line.net_amount + tax_amount if tax_amount is not None else None,
+                    preceding_invoice=preceding,
+                )
+            )
+        elif status in (LINE_DETAIL, None):
+            line.sub_invoice = objects.get(SUB_INVOICE_SCHEME)
+            line.object_id = next(
+                (
+                    Identifier(v, k)
+                    for k, v in objects.items()
+                    if k not in (SUB_INVOICE_SCHEME, SUB_INVOICE_FRAME_SCHEME)
+                ),
+                None,
+            )
+            line.vat_exemption_reason = node.text("cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReason")
+            line.vat_exemption_reason_code = node.text("cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReasonCode")
+            lines.append(line)
+    invoice.lines = lines

@@ -17,6 +17,7 @@
         "views/account_journal_views.xml",
         "views/account_tax_views.xml",
         "views/account_move_views.xml",
+        "views/account_move_multi_vendor_views.xml",
     ],
     "demo": ["demo/demo.xml"],
     "installable": True,

@@ -659,3 +659,124 @@ BROKEN_CASES = {
     "wrong_vat_amount": (_wrong_vat_amount, "BR-S-09"),
     "unknown_billing_frame": (_unknown_billing_frame, "BR-FR-08"),
 }
+
+
+# --- multi-vendor (B8/S8/M8) and bidirectional (B9/S9/M9) invoices -----------------------
+# They need an EXTENDED profile (EXTENDED-CTC-FR or Factur-X EXTENDED): kept apart from CASES,
+# which every profile must carry.
+
+#: name -> factory of the valid multi-vendor and bidirectional cases.
+MULTI_VENDOR_CASES = {}
+
+OTHER_SELLER_SIREN, OTHER_SELLER_SIRET, OTHER_SELLER_VAT = "356230128", "35623012810006", "FR74356230128"
+
+
+def multi_vendor_case(factory):
+    MULTI_VENDOR_CASES[factory.__name__] = factory
+    return factory
+
+
+def other_seller():
+    """A second seller whose sales the principal seller invoices along with its own."""
+    return Party(
+        name="Menuiserie Martin SAS",
+        legal_id=Identifier(OTHER_SELLER_SIREN, Scheme.SIREN),
+        vat_id=OTHER_SELLER_VAT,
+        address=Address(line1="3 chemin des Scieries", city="Annecy", post_code="74000", country_code="FR"),
+    )
+
+
+def line_seller(party):
+    """A seller as a line seller (ItemSellerTradeParty): name, legal id, VAT id, address."""
+    return Party(name=party.name, legal_id=party.legal_id, vat_id=party.vat_id, address=party.address)
+
+
+def _sub_line(n, name, quantity, price, sub_invoice, rate=STANDARD_RATE, category="S"):
+    return line(n, name, quantity, price, rate=rate, category=category, sub_invoice=sub_invoice)
+
+
+@multi_vendor_case
+def multi_vendor_two_sellers():
+    """B8: the principal seller's own sale (its sub-invoice numbered BT-1) and another seller's, two VAT rates."""
+    from .. import multivendor
+    from ..model import SubInvoice
+
+    number, other = "F2026-0800", "MM-2026-0042"
+    invoice = base(
+        number,
+        "B8",
+        [
+            _sub_line(1, "Bureau en chêne", 2, "450", number),
+            _sub_line(2, "Livre d'architecture", 3, "42", number, rate="5.5"),
+            _sub_line(3, "Bibliothèque sur mesure", 1, "1200", other),
+            _sub_line(4, "Pose de la bibliothèque", 4, "55", other, rate="10"),
+        ],
+    )
+    invoice.sub_invoices = [
+        SubInvoice(number=number, frame="B1", seller=line_seller(invoice.seller), name="Atelier Dupont"),
+        SubInvoice(number=other, frame="M1", seller=other_seller(), name="Menuiserie Martin"),
+    ]
+    return multivendor.compute(invoice)
+
+
+@multi_vendor_case
+def multi_vendor_credit_note():
+    """B8 credit note (381): each sub-invoice names the invoice it credits (BR-FR-MV-14)."""
+    from .. import multivendor
+    from ..model import SubInvoice
+
+    number, other = "AV2026-0801", "MM-AV-2026-0007"
+    invoice = base(
+        number,
+        "B8",
+        [
+            _sub_line(1, "Retour bureau en chêne", 1, "450", number),
+            _sub_line(2, "Retour bibliothèque", 1, "1200", other),
+        ],
+        type_code="381",
+    )
+    invoice.preceding_invoices = [PrecedingInvoice("F2026-0800", ISSUE)]
+    invoice.sub_invoices = [
+        SubInvoice(
+            number=number,
+            frame="B1",
+            seller=line_seller(invoice.seller),
+            name="Atelier Dupont",
+            preceding_invoice=PrecedingInvoice("F2026-0800", ISSUE),
+        ),
+        SubInvoice(
+            number=other,
+            frame="B1",
+            seller=other_seller(),
+            name="Menuiserie Martin",
+            preceding_invoice=PrecedingInvoice("MM-2026-0042", ISSUE),
+        ),
+    ]
+    return multivendor.compute(invoice)
+
+
+@multi_vendor_case
+def bidirectional_self_billed():
+    """B9: a self-billed (389) bidirectional invoice, one sub-invoice from each party.
+
+    Exactly two GROUP lines, one with the seller's legal id, one with the buyer's
+    (BR-FR-BD-02), under a self-billed type code (BR-FR-BD-13).
+    """
+    from .. import multivendor
+    from ..model import SubInvoice
+
+    number, back = "AF2026-0900", "CI-2026-0310"
+    invoice = base(
+        number,
+        "B9",
+        [
+            _sub_line(1, "Collecte de palettes", 10, "25", number),
+            _sub_line(2, "Rachat de palettes usagées", 40, "3.5", back),
+        ],
+        type_code="389",
+    )
+    invoice.sub_invoices = [
+        SubInvoice(number=number, frame="B1", seller=line_seller(invoice.seller), name="Atelier Dupont"),
+        SubInvoice(number=back, frame="B1", seller=line_seller(invoice.buyer), name="Client Industriel"),
+    ]
+    return multivendor.compute(invoice)

@@ -3,6 +3,7 @@ from . import (
     account_move,
     account_move_export,
     account_move_import,
+    account_move_multi_vendor,
     account_move_send,
     account_move_send_wizard,
     account_tax,

@@ -6,6 +6,7 @@ from . import (
     test_french,
     test_import,
     test_import_amounts,
+    test_multi_vendor,
     test_partner,
     test_rejections,
     test_self_billing,
