@@ -242,6 +242,7 @@ def main():
     odoo_bin = os.environ.get("ODOO_BIN") or "/opt/odoo/odoo-bin"
     addons_path = f"{Path(odoo_bin).resolve().parent / 'addons'},{ROOT / 'addons'}"
     sys.path.insert(0, str(ROOT))
+    sys.path.append(str(Path(odoo_bin).resolve().parent))  # a source install: odoo-bin beside the package
     ensure_database(odoo_bin, args.db, addons_path)
 
     import odoo

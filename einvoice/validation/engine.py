@@ -40,7 +40,9 @@ raises.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import re
 import threading
 from pathlib import Path
@@ -471,6 +473,46 @@ def validate(data, *, facturx=False, profile=None, french_rules=None, max_bytes=
     if isolated.needs_helper():
         return isolated.validate_in_helper(data, **options)
     return validate_here(data, **options)
+
+
+class _Deferred:
+    """A validation run when its result is asked for (no helper to run it meanwhile)."""
+
+    def __init__(self, data, options):
+        self._data, self._options = data, options
+
+    def result(self):
+        return validate(self._data, **self._options)
+
+    def close(self):
+        pass
+
+
+@contextlib.contextmanager
+def validating(data, *, facturx=False, profile=None, french_rules=None, max_bytes=MAX_XML_BYTES):
+    """:func:`validate` running while the caller does other work::
+
+        with validating(xml) as pending:
+            ...  # the caller's own work
+            report = pending.result()
+
+    With more than one processor the document goes at once to the helper process
+    (:mod:`.isolated`), which validates it in parallel, and ``result()`` waits only
+    for what is left; with one processor, or the helper busy with another thread's
+    document, ``result()`` validates then. The report and the errors are those of
+    :func:`validate`. Leaving the block without the result gives the helper back.
+    """
+    from . import isolated
+
+    options = {"facturx": facturx, "profile": profile, "french_rules": french_rules, "max_bytes": max_bytes}
+    pending = None
+    if isolated.needs_helper() or (os.cpu_count() or 1) > 1:
+        pending = isolated.submit_to_helper(data, **options)
+    pending = pending or _Deferred(data, options)
+    try:
+        yield pending
+    finally:
+        pending.close()
 
 
 def validate_here(data, *, facturx=False, profile=None, french_rules=None, max_bytes=MAX_XML_BYTES):

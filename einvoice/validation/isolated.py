@@ -106,33 +106,107 @@ class _Helper:
         self._owner = os.getpid()
 
     def validate(self, data, **options):
-        request = {"xml": base64.b64encode(data).decode(), "options": options}
-        if isinstance(request["options"].get("profile"), Profile):
-            request["options"]["profile"] = request["options"]["profile"].value
+        request = _request(data, options)
         with self._lock:
-            for attempt in (1, 2):
-                if not self._usable():
-                    self._start()
-                try:
+            return self._exchange(request, sent=False)
+
+    def submit(self, data, **options):
+        """Send ``data`` to the helper and return at once: a :class:`Pending` whose ``result()``
+        gives the report, or None when the helper is busy with another thread's document
+        (the caller then validates the usual way rather than wait for the other document)."""
+        if not self._lock.acquire(blocking=False):  # pylint: disable=consider-using-with
+            return None
+        request = _request(data, options)
+        try:
+            if not self._usable():
+                self._start()
+            _write(self._process.stdin, request)
+            sent = True
+        except (BrokenPipeError, OSError):
+            self._process, sent = None, False
+        return Pending(self, request, sent)
+
+    def _exchange(self, request, sent):
+        """The answer to ``request`` (already written when ``sent``), the lock held by the caller."""
+        for attempt in (1, 2):
+            try:
+                if not sent:
+                    if not self._usable():
+                        self._start()
                     _write(self._process.stdin, request)
-                    answer = _read(self._process.stdout)
-                except (BrokenPipeError, OSError):
-                    answer = None
-                if answer is not None:
-                    break
-                self._process = None  # the helper died: start a fresh one once
-                if attempt == 2:
-                    raise ArtefactError("the validation helper process stopped without answering")
+                answer = _read(self._process.stdout)
+            except (BrokenPipeError, OSError):
+                answer = None
+            if answer is not None:
+                break
+            self._process, sent = None, False  # the helper died: start a fresh one once
+            if attempt == 2:
+                raise ArtefactError("the validation helper process stopped without answering")
         if "error" in answer:
             raise _ERRORS.get(answer["error"]["type"], EInvoiceError)(answer["error"]["message"])
         return _report_from_dict(answer["report"])
 
 
+def _request(data, options):
+    request = {"xml": base64.b64encode(data).decode(), "options": dict(options)}
+    if isinstance(request["options"].get("profile"), Profile):
+        request["options"]["profile"] = request["options"]["profile"].value
+    return request
+
+
+class Pending:
+    """A document the helper is validating; the helper is reserved until :meth:`result` or :meth:`close`."""
+
+    def __init__(self, helper, request, sent):
+        self._helper, self._request, self._sent = helper, request, sent
+        self._done = False
+
+    def result(self):
+        """The report (waiting for the helper if it is still at work); raises what validate() raises."""
+        if self._done:
+            raise RuntimeError("the result of this validation was already taken")
+        self._done = True
+        try:
+            return self._helper._exchange(self._request, self._sent)
+        finally:
+            self._helper._lock.release()
+
+    def close(self):
+        """Give the helper back without the report (the caller gave up, e.g. on an error of its own)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            if self._sent and self._helper._usable():
+                _read(self._helper._process.stdout)  # the answer must not reach the next caller
+        except (BrokenPipeError, OSError):
+            self._helper._process = None
+        finally:
+            self._helper._lock.release()
+
+
 _helper = _Helper()
+
+
+def _forget_parent_helper():
+    # A forked child (an Odoo prefork worker) has its parent's pipes and lock, perhaps held by a
+    # validation under way in another thread of the parent: it starts afresh with its own.
+    _helper._lock = threading.Lock()
+    _helper._process = None
+    _helper._owner = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parent_helper)
 
 
 def validate_in_helper(data, **options):
     return _helper.validate(data, **options)
+
+
+def submit_to_helper(data, **options):
+    """:meth:`_Helper.submit` on this process's helper."""
+    return _helper.submit(data, **options)
 
 
 def serve():

@@ -8,13 +8,13 @@ from stdnum import iban
 
 from odoo import Command, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
-from odoo.tools import clean_context
+from odoo.tools import clean_context, float_compare
 
 from einvoice import api as einvoice_api
 from einvoice.codes import Scheme
 from einvoice.detect import ROOTS, Syntax
 from einvoice.errors import EInvoiceError
-from einvoice.validation import validate
+from einvoice.validation import validating
 from einvoice.validation.engine import FATAL, Finding, Report
 
 from .account_move_export import UOM_CODES
@@ -80,59 +80,46 @@ class AccountMove(models.Model):
             )
         ):
             return False
-        try:
-            report = validate(loaded.xml, facturx=bool(file_data.get("originator_pdf")))
-        except EInvoiceError as exc:
-            # A bill whose file could not be checked must say so, not look like one without findings.
-            _logger.info("%s could not be validated: %s", file_data["filename"], exc)
-            report = Report(
-                loaded.syntax,
-                loaded.profile,
-                [
-                    Finding(
-                        rule_id="NOT-VALIDATED",
-                        severity=FATAL,
-                        location=None,
-                        bt=None,
-                        message_en=f"The file could not be checked against the official rules: {exc}",
-                        message_fr=f"Le fichier n'a pas pu être contrôlé selon les règles officielles : {exc}",
-                        rule_set="validation",
-                    )
-                ],
-                [],
-            )
+        # The file is validated while the bill is being made (in the helper process where there
+        # is more than one processor): the official rules cost as much as the rest of the import.
+        with validating(loaded.xml, facturx=bool(file_data.get("originator_pdf"))) as pending:
+            party = document.seller if direction == "in" else document.buyer
+            partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
+            if not partner and direction == "in":
+                partner = self._l10n_fr_find_partner_by_iban(document, invoice.company_id)
+                matched_by = self.env._("IBAN") if partner else None
+            created_partner = False
+            if not partner:
+                partner = self._l10n_fr_create_partner(party, invoice.company_id)
+                created_partner = True
+            self._l10n_fr_refuse_duplicate(invoice, partner, document, move_type)
 
-        party = document.seller if direction == "in" else document.buyer
-        partner, matched_by = self._l10n_fr_find_partner(party, invoice.company_id)
-        if not partner and direction == "in":
-            partner = self._l10n_fr_find_partner_by_iban(document, invoice.company_id)
-            matched_by = self.env._("IBAN") if partner else None
-        created_partner = False
-        if not partner:
-            partner = self._l10n_fr_create_partner(party, invoice.company_id)
-            created_partner = True
-        self._l10n_fr_refuse_duplicate(invoice, partner, document, move_type)
-
-        # One write: every write of a move resynchronises its dynamic lines, the costly part of an import.
-        logs = []
-        values = invoice._l10n_fr_bill_values(document, partner, direction, move_type, logs)
-        values["l10n_fr_imported_syntax"] = (
-            f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}"
-            + (f" - {loaded.profile}" if loaded.profile else "")
-        )
-        # The file received stays the main attachment of the bill.
-        original = file_data.get("originator_pdf") or file_data.get("attachment")
-        if original:
-            values["message_main_attachment_id"] = original.id
-        if report is not None:
-            findings = [self._l10n_fr_received_finding(finding) for finding in report.findings]
-            values["l10n_fr_einvoice_finding_ids"] = [Command.clear()] + [Command.create(f) for f in findings]
-            values["l10n_fr_einvoice_state"] = (
-                "invalid" if report.fatal else ("warning" if report.findings else "valid")
+            # One write: every write of a move resynchronises its dynamic lines, the costly part of an import.
+            logs = []
+            values = invoice._l10n_fr_bill_values(document, partner, direction, move_type, logs)
+            values["l10n_fr_imported_syntax"] = (
+                f"{loaded.syntax}{' (Factur-X)' if loaded.from_pdf or file_data.get('originator_pdf') else ''}"
+                + (f" - {loaded.profile}" if loaded.profile else "")
             )
-            values["l10n_fr_einvoice_checked_on"] = fields.Datetime.now()
-        with invoice._get_edi_creation() as move:
-            move.write(values)
+            # The file received stays the main attachment of the bill.
+            original = file_data.get("originator_pdf") or file_data.get("attachment")
+            if original:
+                values["message_main_attachment_id"] = original.id
+            with invoice._get_edi_creation() as move:
+                move.write(values)
+                # Within the creation block the lines are synchronised once, at its end.
+                report = self._l10n_fr_received_report(pending, loaded, file_data["filename"])
+                move.write(
+                    {
+                        "l10n_fr_einvoice_finding_ids": [Command.clear()]
+                        + [Command.create(self._l10n_fr_received_finding(finding)) for finding in report.findings],
+                        "l10n_fr_einvoice_state": "invalid"
+                        if report.fatal
+                        else ("warning" if report.findings else "valid"),
+                        "l10n_fr_einvoice_checked_on": fields.Datetime.now(),
+                    }
+                )
+        invoice._l10n_fr_align_vat_on_file(document, logs)
         invoice._l10n_fr_link_preceding(document, partner)
         invoice._l10n_fr_import_attachments(document)
 
@@ -148,19 +135,43 @@ class AccountMove(models.Model):
                 0, self.env._("Partner %(partner)s found by %(key)s.", partner=partner.display_name, key=matched_by)
             )
         logs += invoice._l10n_fr_check_totals(document)
-        if report is not None:
-            if report.fatal:
-                logs.append(
-                    self.env._(
-                        "The file breaks %s official rule(s): see the E-invoice tab before validating the bill.",
-                        len(report.fatal),
-                    )
+        if report.fatal:
+            logs.append(
+                self.env._(
+                    "The file breaks %s official rule(s): see the E-invoice tab before validating the bill.",
+                    len(report.fatal),
                 )
-            else:
-                logs.append(self.env._("The file passes the official rules (%s).", ", ".join(report.rule_sets)))
+            )
+        else:
+            logs.append(self.env._("The file passes the official rules (%s).", ", ".join(report.rule_sets)))
         body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % log for log in logs)
-        invoice.message_post(body=body)
+        # A log note: nobody is notified of an import, and the followers' lookup is skipped.
+        invoice._message_log(body=body)
         return True
+
+    def _l10n_fr_received_report(self, pending, loaded, filename):
+        """The validation report of a received file; a file that could not be checked says so."""
+        try:
+            return pending.result()
+        except EInvoiceError as exc:
+            # A bill whose file could not be checked must say so, not look like one without findings.
+            _logger.info("%s could not be validated: %s", filename, exc)
+            return Report(
+                loaded.syntax,
+                loaded.profile,
+                [
+                    Finding(
+                        rule_id="NOT-VALIDATED",
+                        severity=FATAL,
+                        location=None,
+                        bt=None,
+                        message_en=f"The file could not be checked against the official rules: {exc}",
+                        message_fr=f"Le fichier n'a pas pu être contrôlé selon les règles officielles : {exc}",
+                        rule_set="validation",
+                    )
+                ],
+                [],
+            )
 
     def _l10n_fr_clean_env(self):
         """An environment without the bill's ``default_*`` keys (mail aliases set ``default_journal_id``)."""
@@ -456,27 +467,51 @@ class AccountMove(models.Model):
         # Mixed or unknown: reverse charge is mostly services (construction), K mostly goods.
         return "services" if category == "AE" else "goods"
 
-    def _l10n_fr_find_product(self, item, partner):
+    def _l10n_fr_find_products(self, items, partner):
+        """The product of each item (or an empty record), in order.
+
+        Each item is matched by the first key that finds a product: the supplier's code in the
+        partner's supplier info, the barcode (GTIN), the buyer's then the seller's code as
+        internal reference, the name. One query per key for the whole file, not per line.
+        """
         Product = self.env["product.product"]
-        if item.seller_id:
-            info = self.env["product.supplierinfo"].search(
-                [("partner_id", "=", partner.commercial_partner_id.id), ("product_code", "=", item.seller_id)], limit=1
+        found = [Product] * len(items)
+
+        def first_by(records, key):
+            matches = {}
+            for record in records:
+                matches.setdefault(key(record), record)
+            return matches
+
+        def assign(keys, matches, product_of=lambda record: record):
+            for index, key in enumerate(keys):
+                if not found[index] and key and key in matches:
+                    found[index] = product_of(matches[key])
+
+        seller_codes = [item.seller_id or None for item in items]
+        if any(seller_codes):
+            infos = self.env["product.supplierinfo"].search(
+                [
+                    ("partner_id", "=", partner.commercial_partner_id.id),
+                    ("product_code", "in", list(set(filter(None, seller_codes)))),
+                ]
             )
-            if info:
-                return info.product_id or info.product_tmpl_id.product_variant_id
-        if item.standard_id and item.standard_id.value:
-            product = Product.search([("barcode", "=", item.standard_id.value)], limit=1)
-            if product:
-                return product
-        if item.buyer_id:
-            product = Product.search([("default_code", "=", item.buyer_id)], limit=1)
-            if product:
-                return product
-        if item.seller_id:
-            product = Product.search([("default_code", "=", item.seller_id)], limit=1)
-            if product:
-                return product
-        return Product.search([("name", "=", item.name)], limit=1)
+            assign(
+                seller_codes,
+                first_by(infos, lambda info: info.product_code),
+                lambda info: info.product_id or info.product_tmpl_id.product_variant_id,
+            )
+        barcodes = [item.standard_id.value if item.standard_id and item.standard_id.value else None for item in items]
+        for keys, field in (
+            (barcodes, "barcode"),
+            ([item.buyer_id or None for item in items], "default_code"),
+            (seller_codes, "default_code"),
+            ([item.name or None for item in items], "name"),
+        ):
+            wanted = {key for index, key in enumerate(keys) if key and not found[index]}
+            if wanted:
+                assign(keys, first_by(Product.search([(field, "in", list(wanted))]), lambda p, f=field: p[f]))
+        return found
 
     def _l10n_fr_line_values(self, document, direction, logs, partner):
         units = {code: xmlid for xmlid, code in UOM_CODES.items()}
@@ -490,8 +525,9 @@ class AccountMove(models.Model):
             return taxes[key]
 
         result = []
-        for line in document.lines:
-            product = self._l10n_fr_find_product(line.item, partner)
+        uoms = {}
+        products = self._l10n_fr_find_products([line.item for line in document.lines], partner)
+        for line, product in zip(document.lines, products, strict=True):
             name = line.item.name
             if line.item.description:
                 name = f"{name}\n{line.item.description}"
@@ -507,7 +543,9 @@ class AccountMove(models.Model):
                 values["price_unit"] = float(line.price.net / base_quantity)
             if product:
                 values["product_id"] = product.id
-            uom = self.env.ref(units[line.unit_code], raise_if_not_found=False) if line.unit_code in units else None
+            if line.unit_code in units and line.unit_code not in uoms:
+                uoms[line.unit_code] = self.env.ref(units[line.unit_code], raise_if_not_found=False)
+            uom = uoms.get(line.unit_code)
             if uom and (not product or uom.category_id == product.uom_id.category_id):
                 values["product_uom_id"] = uom.id
             tax = tax_for(line.vat_category, line.vat_rate, product)
@@ -578,6 +616,54 @@ class AccountMove(models.Model):
             )
         if attachments:
             self.l10n_fr_einvoice_attachment_ids = attachments
+
+    def _l10n_fr_align_vat_on_file(self, document, logs):
+        """Book the VAT amount of each rate as the file states it (BT-117), when Odoo's differs by rounding.
+
+        The seller rounds the VAT once per category and rate (EN 16931 BR-CO-17); Odoo rounds it per
+        line when the company's tax rounding says so, which can leave the bill a cent or two away
+        from the amount due. A difference beyond what rounding explains (a cent per line) is a
+        real one: it stays, and the totals comparison reports it.
+        """
+        self.ensure_one()
+        currency = self.currency_id
+        sign = -1 if self.is_inbound(include_receipts=True) else 1
+        corrections = []
+        for entry in document.vat_breakdown:
+            if not entry.tax_amount or entry.category in SELF_ASSESSED_CATEGORIES:
+                continue
+            rate = float(entry.rate or 0)
+            tax_lines = self.line_ids.filtered(
+                lambda line, entry=entry, rate=rate: (
+                    line.display_type == "tax"
+                    and line.tax_line_id.l10n_fr_vat_category == entry.category
+                    and line.tax_line_id.amount_type == "percent"
+                    and float_compare(line.tax_line_id.amount, rate, precision_digits=4) == 0
+                )
+            )
+            if not tax_lines:
+                continue
+            difference = currency.round(float(entry.tax_amount) - sign * sum(tax_lines.mapped("amount_currency")))
+            base_lines = self.invoice_line_ids.filtered(lambda line, taxes=tax_lines.tax_line_id: line.tax_ids & taxes)
+            if currency.is_zero(difference) or abs(difference) > currency.rounding * max(len(base_lines), 1) + 1e-9:
+                continue
+            corrections.append((tax_lines[0], difference, entry))
+        if not corrections:
+            return
+        # In a creation block the payment term line follows the new VAT once, at its end.
+        with self._get_edi_creation():
+            for tax_line, difference, _entry in corrections:
+                tax_line.amount_currency += sign * difference
+        for _tax_line, difference, entry in corrections:
+            logs.append(
+                self.env._(
+                    "VAT at %(rate)s %%: booked as the file states it, %(amount)s (Odoo's rounding per line "
+                    "differed by %(difference)s).",
+                    rate=entry.rate,
+                    amount=entry.tax_amount,
+                    difference=difference,
+                )
+            )
 
     def _l10n_fr_check_totals(self, document):
         """Compare the bill with the totals of the file (BT-109, 110, 112, 113, 115, and 111), one by one."""

@@ -160,3 +160,31 @@ class TestImportAmounts(EinvoiceCommon):
         tax_line = bill.line_ids.filtered(lambda line: line.display_type == "tax")
         self.assertEqual((tax_line.amount_currency, tax_line.debit), (900.0, 828.0))
         self.assertEqual(bill.amount_untaxed_signed, -4140.0)
+
+    def test_vat_rounded_per_rate_as_the_file_states(self):
+        """The seller rounds VAT once per rate (BR-CO-17), Odoo per line here: the bill books the file's VAT."""
+        self.buyer_company.tax_calculation_rounding_method = "round_per_line"
+        # Three lines of 0.10 at 5.5 %: 0.01 of VAT per line in Odoo, 0.02 on the whole in the file.
+        lines = [cases.line(n, f"Vis {n}", 1, "0.10", rate="5.5") for n in (1, 2, 3)]
+        document = calc.compute(cases.base("F2026-0301", "B1", lines))
+        self.assertEqual(document.totals.tax_total, Decimal("0.02"))
+        bill = self.import_bill(einvoice_api.build(document, "cii"), "F2026-0301.xml")
+        self.assertEqual(bill.amount_tax, 0.02)
+        self.assertEqual(bill.amount_total, 0.32)
+        body = self._body(bill)
+        self.assertIn("VAT at 5.5 %: booked as the file states it, 0.02", body)
+        self.assertIn("Totals match the file", body)
+        bill.action_post()
+        self.assertEqual(bill.amount_residual, 0.32)
+
+    def test_vat_difference_beyond_rounding_is_left_and_said(self):
+        """A VAT amount that rounding cannot explain is the seller's error: the bill keeps its own and says so."""
+        document = calc.compute(cases.base("F2026-0302", "B1", [cases.line(1, "Chaise", 1, "100")]))
+        document.vat_breakdown[0].tax_amount = Decimal("25.00")  # 20 % of 100 is 20
+        document.totals.tax_total = Decimal("25.00")
+        document.totals.tax_inclusive = document.totals.due = Decimal("125.00")
+        bill = self.import_bill(einvoice_api.build(document, "cii"), "F2026-0302.xml")
+        self.assertEqual(bill.amount_tax, 20.0)
+        body = self._body(bill)
+        self.assertNotIn("booked as the file states it", body)
+        self.assertIn("VAT total (BT-110): the file says 25.00, the bill computes 20.0", body)
