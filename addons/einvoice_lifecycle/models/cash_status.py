@@ -45,6 +45,12 @@ CANCELLED_PAYMENT_NOTE = "ANNUL_ENC - Encaissement non réalisé ou annulation d
 PAYMENT_TIME = datetime.time(12, 0)
 
 
+def _payment_timestamp(day):
+    """When a payment of ``day`` is said to happen: noon (UTC) of that day, never later than now,
+    so that a payment booked this morning does not carry a time still to come."""
+    return min(datetime.datetime.combine(day, PAYMENT_TIME), fields.Datetime.now())
+
+
 def _dec(value, digits=None):
     """A float of the ORM as a Decimal, rounded half up to ``digits`` decimals when given."""
     value = Decimal(str(value))
@@ -243,7 +249,7 @@ class AccountMove(models.Model):
         self._einvoice_give_cash_status(
             payment_move,
             amounts=amounts,
-            timestamp=datetime.datetime.combine(payment_move.date, PAYMENT_TIME),
+            timestamp=_payment_timestamp(payment_move.date),
             message_key=f"P{matching.id}",
             to_administration=on_receipt,
             event_values={

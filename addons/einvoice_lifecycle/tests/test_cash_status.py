@@ -90,6 +90,15 @@ class TestCashStatus(FrenchCommon):
             self.assertEqual(message.recipients[1].id, PPF_ID)
         self.assertEqual(invoice.einvoice_status, "212")
 
+    def test_payment_of_today_is_never_dated_in_the_future(self):
+        """Noon of the payment's day, unless that is still to come: a 212 is never dated after it is given."""
+        invoice = self.make_invoice(lines=[(self.service, 1, 100.0, self.tax_20_receipt)])
+        before = fields.Datetime.now().replace(microsecond=0)
+        self.pay(invoice, day=fields.Date.context_today(invoice))
+        event = self.cashed(invoice)
+        self.assertLessEqual(event.timestamp, fields.Datetime.now())
+        self.assertGreaterEqual(event.timestamp, min(before, datetime.datetime.combine(before.date(), NOON)))
+
     def test_two_equal_payments_of_one_day_are_two_statuses(self):
         invoice = self.make_invoice(lines=[(self.service, 1, 1000.0, self.tax_20_receipt)])
         day = datetime.date(2026, 9, 21)
