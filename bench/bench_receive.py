@@ -180,6 +180,40 @@ def per_file(db, files):
     return statistics.median(samples["ours"]), statistics.median(samples["core"])
 
 
+def measure(odoo_bin, addons_path, flows, sample, db):
+    """Run the receiving cron on ``flows`` platform flows and the per-file imports; print the figures."""
+    import odoo
+
+    template = f"{db}_template"
+    ensure_template(odoo_bin, template, addons_path)
+    odoo.modules.registry.Registry.delete(template)
+    odoo.sql_db.close_db(template)  # a template copied must have no open session
+
+    from einvoice.testing.platform import PlatformSimulator
+
+    print(f"building {flows} supplier Factur-X files...", flush=True)
+    files = supplier_files(flows)
+    fresh_copy(template, db)
+    with PlatformSimulator(client_id="bench", client_secret="bench-secret") as simulator:
+        elapsed, bills, errors, error_count = run_cron(db, simulator, files)
+    expected = {number: float(due) for number, _pdf, due in files}
+    wrong = [number for number, due in expected.items() if abs(bills.get(number, -1) - due) > 0.005]
+    print(f"\nReceiving cron: {flows} platform flows -> {len(bills)} bills in {elapsed:.1f} s")
+    print(f"  bills per second                          : {len(bills) / elapsed:8.2f}")
+    print(f"  flows in error {error_count}, bills not owing the file's total {len(wrong)} {errors or ''}")
+    for number in wrong[:5]:
+        print(f"    {number}: the file says {expected[number]:.2f}, the bill owes {bills.get(number)}")
+    # The per-file imports on a fresh copy too: the cron's bills would be refused as duplicates.
+    fresh_copy(template, db)
+    ours, core = per_file(db, files[:sample])
+    print(f"\nSame files imported one by one ({sample}, median per file, rolled back):")
+    print(f"  ours  {ours * 1000:8.2f} ms  = {1 / ours:6.2f} bills/s")
+    print(f"  core  {core * 1000:8.2f} ms  = {1 / core:6.2f} bills/s")
+    print(f"  ratio ours / core per file: x{ours / core:.2f}")
+    print(f"  cron bills/s over core's per-file bills/s: x{(len(bills) / elapsed) * core:.2f}")
+    drop(db)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flows", type=int, default=1000)
@@ -193,37 +227,10 @@ def main():
     import odoo
     from odoo.tools import config
 
-    template = f"{args.db}_template"
     config.parse_config(["-c", str(ROOT / "odoo.conf"), f"--addons-path={addons_path}", "--log-level=warn"])
     odoo.modules.module.initialize_sys_path()
     odoo.service.server.load_server_wide_modules()
-    ensure_template(odoo_bin, template, addons_path)
-    odoo.modules.registry.Registry.delete(template)
-    odoo.sql_db.close_db(template)  # a template copied must have no open session
-
-    from einvoice.testing.platform import PlatformSimulator
-
-    print(f"building {args.flows} supplier Factur-X files...", flush=True)
-    files = supplier_files(args.flows)
-    fresh_copy(template, args.db)
-    with PlatformSimulator(client_id="bench", client_secret="bench-secret") as simulator:
-        elapsed, bills, errors, error_count = run_cron(args.db, simulator, files)
-    expected = {number: float(due) for number, _pdf, due in files}
-    wrong = [number for number, due in expected.items() if abs(bills.get(number, -1) - due) > 0.005]
-    print(f"\nReceiving cron: {args.flows} flows -> {len(bills)} bills in {elapsed:.1f} s")
-    print(f"  bills per second                          : {len(bills) / elapsed:8.2f}")
-    print(f"  flows in error {error_count}, bills not owing the file's total {len(wrong)} {errors or ''}")
-    for number in wrong[:5]:
-        print(f"    {number}: the file says {expected[number]:.2f}, the bill owes {bills.get(number)}")
-    # The per-file imports on a fresh copy too: the cron's bills would be refused as duplicates.
-    fresh_copy(template, args.db)
-    ours, core = per_file(args.db, files[: args.sample])
-    print(f"\nSame files imported one by one ({args.sample}, median per file, rolled back):")
-    print(f"  ours  {ours * 1000:8.2f} ms  = {1 / ours:6.2f} bills/s")
-    print(f"  core  {core * 1000:8.2f} ms  = {1 / core:6.2f} bills/s")
-    print(f"  ratio core / ours per file: x{core / ours:.2f}")
-    print(f"  cron bills/s over core's per-file bills/s: x{(len(bills) / elapsed) * core:.2f}")
-    drop(args.db)
+    measure(odoo_bin, addons_path, args.flows, args.sample, args.db)
 
 
 if __name__ == "__main__":
