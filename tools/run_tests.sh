@@ -32,6 +32,9 @@ fi
 banner "French translations (tools/check_translations.py)"
 "$PYTHON" tools/check_translations.py || status=1
 
+banner "addons' README.rst (tools/gen_readme.py --check)"
+"$PYTHON" tools/gen_readme.py --check || status=1
+
 banner "addons' Odoo tests"
 addons=$(find addons -mindepth 2 -maxdepth 2 -name __manifest__.py -printf '%h\n' 2>/dev/null | xargs -r -n1 basename | sort | paste -sd, -)
 # Where Odoo 18 is (ODOO_BIN, ODOO_HOME, an `odoo` command, `odoo` importable): tools/odoo_env.sh.
