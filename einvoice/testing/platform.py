@@ -42,6 +42,7 @@ import requests
 from .. import calc
 from ..api import build, load
 from ..cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, parse_cdar
+from ..ereporting import parse_report
 from ..errors import EInvoiceError
 from ..lifecycle import REQUESTED_ACTIONS, STATUSES, Phase
 from ..model import (
@@ -59,6 +60,7 @@ from ..model import (
     french_electronic_address,
 )
 from ..profiles import Profile
+from ..validation import validate
 from .cases import notes
 from .server import SimulatedService, SimulatorHandler
 
@@ -79,6 +81,28 @@ def _outgoing_invoice_type(content, name):
     except EInvoiceError:
         return "CustomerInvoice"
     return "SupplierInvoice" if type_code in SELF_BILLED_TYPE_CODES else "CustomerInvoice"
+
+
+#: The administration's reasons for rejecting e-reporting data (status 301), DGFiP specifications v3.2
+#: §3.7.10, Tableau 6: semantic format, uniqueness, data consistency, period.
+REPORT_REJECTION_REASONS = frozenset({"REJ_SEMAN", "REJ_UNI", "REJ_COH", "REJ_PER"})
+
+
+def report_flow_type(report):
+    """flowType of an e-reporting flow (Flow API FlowType, FRR 10.x) from the blocks it holds: 10.1
+    sales are a UnitaryCustomerTransactionReport, 10.1 purchases (declarant role BY) a
+    UnitarySupplierTransactionReport, 10.3 an AggregatedCustomerTransactionReport, 10.2 a
+    UnitaryCustomerPaymentReport, 10.4 an AggregatedCustomerPaymentReport; two of them a MultiFlowReport."""
+    if report.transactions is not None:
+        if report.document.declarant.role == "BY":
+            return "UnitarySupplierTransactionReport"
+        unitary, aggregated = "UnitaryCustomerTransactionReport", "AggregatedCustomerTransactionReport"
+    else:
+        unitary, aggregated = "UnitaryCustomerPaymentReport", "AggregatedCustomerPaymentReport"
+    body = report.body
+    if body.invoices and body.aggregates:
+        return "MultiFlowReport"
+    return unitary if body.invoices else aggregated
 
 
 def _summary(invoice, received_at):
@@ -148,6 +172,8 @@ class PlatformSimulator(SimulatedService):
         self.name = name
         self.submit_delay = submit_delay  # seconds each submission takes after it is stored (crash tests)
         self.hold_submissions = False  # invoices wait (Pending) for ``acknowledge`` instead of passing at once
+        #: The administration's next answers on e-reporting flows, (code, reason code, reason) each: see _take_report
+        self.report_answers = []
         self._scripts = []  # answers of the test's choosing: see ``script``
         self._corrupted = {}  # flowId -> (fields dropped, fields replaced) in the answers
         self.client_id = client_id
@@ -193,6 +219,7 @@ class PlatformSimulator(SimulatedService):
             self._scripts.clear()
             self._corrupted.clear()
             self.hold_submissions = False
+            self.report_answers.clear()
         self._clear_failures()
 
     # --- answers of the test's choosing ------------------------------------------------------
@@ -371,6 +398,8 @@ class PlatformSimulator(SimulatedService):
         """A flow the client sends (POST /v1/flows): stored, then checked. An invoice this platform
         can read passes its checks at once (its 200 follows), or waits for ``acknowledge`` when
         ``hold_submissions`` is set; what it cannot read, it keeps as it is."""
+        if info.get("flowSyntax") == "FRR":
+            return self._take_report(info, content)
         if info.get("flowSyntax") == "CDAR":
             try:
                 role = parse_cdar(content).issuer.role
@@ -422,6 +451,64 @@ class PlatformSimulator(SimulatedService):
             details.append(StatusDetail(reason_code=code_213, reason=(reason or None) and str(reason)[:250]))
         message = status_message(summary, code, CdarParty(name=self.name, role="WK"), details)
         return self.deliver(build_cdar(message), f"{message.id}.xml", syntax="CDAR", flow_type="CustomerInvoiceLC")
+
+    # --- e-reporting ------------------------------------------------------------------------
+
+    def _take_report(self, info, content):
+        """An e-reporting flow (FRR) sent for the administration. The platform reads it and runs
+        the DGFiP XSD and the Flux 10 rules; it forwards a report that passes, and the
+        administration's answer (DGFiP specifications v3.2 §3.7.9 and §3.7.10: 300 Déposée, or
+        301 Rejetée with its reasons) is the flow's acknowledgement: ``Ok`` for 300, ``Error``
+        with the REJ_* code and its reason for 301. A report that cannot be read or breaks a
+        rule gets 301 REJ_SEMAN; the same transmission id, declarant and period accepted before,
+        301 REJ_UNI; otherwise the next of ``report_answers``, else 300. With
+        ``hold_submissions`` set, the answer waits (``Pending``) for :meth:`answer_report`."""
+        try:
+            report = parse_report(content)
+        except EInvoiceError as exc:
+            flow = self._store(info, content, "Out", "Undefined")
+            return self.answer_report(flow["flowId"], "301", "REJ_SEMAN", f"unreadable report: {exc}")
+        flow = self._store(info, content, "Out", report_flow_type(report))
+        document, period = report.document, report.period
+        key = [document.id, document.declarant.siren, period.start.isoformat(), period.end.isoformat()]
+        with self._lock:
+            self.flows[flow["flowId"]]["report"] = key
+        fatal = validate(content).fatal
+        if fatal:
+            reason = "; ".join(f"{finding.rule_id}: {finding.message_en}" for finding in fatal[:5])
+            return self.answer_report(flow["flowId"], "301", "REJ_SEMAN", reason)
+        for other_id, entry in list(self.flows.items()):
+            if other_id != flow["flowId"] and entry.get("report") == key and entry.get("report_status") == "300":
+                return self.answer_report(
+                    flow["flowId"], "301", "REJ_UNI", f"transmission {document.id} of this period was already received"
+                )
+        if self.hold_submissions:
+            with self._lock:
+                flow["acknowledgement"] = {"status": "Pending"}
+            return flow
+        with self._lock:
+            answer = self.report_answers.pop(0) if self.report_answers else ("300", None, None)
+        return self.answer_report(flow["flowId"], *answer)
+
+    def answer_report(self, flow_id, code="300", reason_code=None, reason=None):
+        """The administration's answer on an e-reporting flow: 300 (``Ok``) or 301 (``Error``, with
+        ``reason_code`` among REJ_SEMAN, REJ_UNI, REJ_COH, REJ_PER and ``reason``)."""
+        if code not in ("300", "301"):
+            raise ValueError(f"an e-reporting answer is 300 or 301, not {code!r}")
+        if code == "301" and reason_code not in REPORT_REJECTION_REASONS:
+            raise ValueError(f"a 301 needs one of {sorted(REPORT_REJECTION_REASONS)}, not {reason_code!r}")
+        with self._lock:
+            entry = self.flows[flow_id]
+            flow = entry["flow"]
+            entry["report_status"] = code
+            flow["acknowledgement"] = {"status": "Ok" if code == "300" else "Error"}
+            if code == "301":
+                flow["acknowledgement"]["details"] = [
+                    {"level": "Error", "item": flow["name"], "reasonCode": reason_code, "reasonMessage": reason or ""}
+                ]
+            flow["updatedAt"] = self._moment()
+        self._notify(flow)
+        return flow
 
     @staticmethod
     def signature(signing_key, payload, timestamp):
@@ -831,6 +918,8 @@ class SandboxPlatform(PlatformSimulator):
     # --- flows submitted --------------------------------------------------------------------
 
     def _submitted(self, info, content):
+        if info.get("flowSyntax") == "FRR":
+            return self._take_report(info, content)
         if info.get("flowSyntax") == "CDAR":
             return self._take_status(info, content)
         return self._take_invoice(info, content)

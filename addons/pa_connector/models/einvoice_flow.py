@@ -40,6 +40,8 @@ STATES = [
     ("error", "Error"),
 ]
 INVOICE_TYPES = ("CustomerInvoice", "SupplierInvoice")
+#: Syntaxes whose flows carry no invoice profile (flowProfile): status messages, e-reporting (FRR).
+PROFILELESS_SYNTAXES = ("CDAR", "FRR")
 #: States of a flow that no longer stands: another one of the same invoice (or status) may be sent.
 ENDED_STATES = ("error", "rejected")
 #: Characters of an error text kept on a flow (a remote text or an unforeseen error).
@@ -468,7 +470,7 @@ class EinvoiceFlow(models.Model):
                 "flowSyntax": self.syntax,
                 "processingRule": self._processing_rule(),
             }
-            if self.syntax != "CDAR":
+            if self.syntax not in PROFILELESS_SYNTAXES:
                 info["flowProfile"] = self._profile()
             answer = client.submit(content, name, info)
         self.write(
