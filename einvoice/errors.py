@@ -63,3 +63,25 @@ class ReportParseError(ParseError):
 
     The message names the term (TT-x) and the element path of the faulty value.
     """
+
+
+class ArchiveError(EInvoiceError):
+    """An archive record, seal or timestamp that cannot be made or read (bad field, bad key)."""
+
+
+class TimestampError(ArchiveError):
+    """A time-stamping authority refused the request or gave an answer that is not a valid token:
+    the message names what is wrong (status, nonce, imprint, signature, certificate)."""
+
+
+class ParticipantNotFound(TransportError):
+    """The PEPPOL network does not know this participant (no SML record, no SMP service group)."""
+
+
+class CapabilityError(EInvoiceError):
+    """A PEPPOL participant exists but cannot receive this document type with this process."""
+
+
+class SignatureError(EInvoiceError):
+    """An XML signature that is missing, does not verify, or was made with a certificate that
+    is not trusted, not yet valid or expired. The message says which."""
