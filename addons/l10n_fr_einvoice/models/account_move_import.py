@@ -106,7 +106,12 @@ class AccountMove(models.Model):
             if original:
                 values["message_main_attachment_id"] = original.id
             with invoice._get_edi_creation() as move:
+                # The header first, then the lines: lines created on a move that already has its
+                # partner, currency and dates take them at creation, where lines written with them
+                # are each given them again (partner, accounting date, fiscal position).
+                lines = values.pop("invoice_line_ids")
                 move.write(values)
+                move.write({"invoice_line_ids": lines})
                 # Within the creation block the lines are synchronised once, at its end.
                 report = self._l10n_fr_received_report(pending, loaded, file_data["filename"])
                 move.write(
