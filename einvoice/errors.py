@@ -85,3 +85,47 @@ class CapabilityError(EInvoiceError):
 class SignatureError(EInvoiceError):
     """An XML signature that is missing, does not verify, or was made with a certificate that
     is not trusted, not yet valid or expired. The message says which."""
+
+
+class AS4Error(EInvoiceError):
+    """A PEPPOL AS4 message, receipt or signal that cannot be built or accepted.
+
+    ``ebms_code`` is the ebMS 3 error code a receiving access point answers with
+    (``EBMS:0004`` "Other" unless a subclass or the raiser says better)."""
+
+    ebms_code = "EBMS:0004"
+
+    def __init__(self, message, ebms_code=None):
+        if ebms_code:
+            self.ebms_code = ebms_code
+        super().__init__(message)
+
+
+class AS4SignatureError(AS4Error, SignatureError):
+    """The WS-Security signature of an AS4 message or receipt is missing, does not cover what
+    it must (ebMS header, SOAP body, every attachment) or does not verify."""
+
+    ebms_code = "EBMS:0101"  # FailedAuthentication
+
+
+class AS4CertificateError(AS4SignatureError):
+    """The access point certificate of an AS4 message or receipt is not trusted, not yet valid
+    or expired, or is not the one the counterpart published."""
+
+
+class AS4DecryptionError(AS4Error):
+    """The encrypted payload of an AS4 message cannot be decrypted: wrong algorithm, a key
+    made for another certificate, altered ciphertext."""
+
+    ebms_code = "EBMS:0102"  # FailedDecryption
+
+
+class AS4RecipientError(AS4Error):
+    """An AS4 message addressed to another access point or participant than this one."""
+
+    ebms_code = "EBMS:0010"  # ProcessingModeMismatch
+
+
+class AS4SignalError(TransportError):
+    """The receiving access point answered with an ebMS error signal; ``remote_code`` is its
+    errorCode (``EBMS:0101``, ``PEPPOL:NOT_SERVICED``...)."""
