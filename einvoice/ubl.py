@@ -485,7 +485,44 @@ def build_tree(invoice, profile=Profile.EN16931):
     check_profile(invoice, profile)
     # The French UBL rules carry sub-invoices (BR-FR-MV); EXTENDED-CTC-FR is the UBL profile allowing them.
     multivendor.check_buildable(invoice, profile, (Profile.EXTENDED_CTC_FR,))
+    if profile == Profile.PEPPOL:
+        invoice = for_peppol(invoice)
     return _Builder(invoice, invoice.type_code in CREDIT_NOTE_TYPE_CODES).build(profile)
+
+
+#: The French CIUS' processing note (BT-21 BAR): BIS 3 says the process in cbc:ProfileID.
+_FRENCH_PROCESSING_SUBJECT = "BAR"
+_FR_CTC_SCHEME, _SIREN_SCHEME, _SIRET_SCHEME = "0225", "0002", "0009"
+
+
+def _peppol_address(address):
+    """The PEPPOL form of an electronic address (BT-34 / BT-49).
+
+    The BIS 3 rules (3.0.16, PEPPOL-EN16931-CL008) do not list the French scheme 0225; a
+    French address is rooted in the company's SIREN (``SIREN``, ``SIREN_SIRET[_ROUTING]``,
+    ``SIREN_SUFFIX``), so it becomes the participant French companies use on PEPPOL: the
+    SIRET (0009) when the address names an establishment, else the SIREN (0002).
+    """
+    if address is None or address.scheme != _FR_CTC_SCHEME:
+        return address
+    parts = address.value.split("_")
+    if len(parts) > 1 and len(parts[1]) == 14 and parts[1].isdigit() and parts[1].startswith(parts[0]):
+        return Identifier(parts[1], _SIRET_SCHEME)
+    return Identifier(parts[0], _SIREN_SCHEME)
+
+
+def for_peppol(invoice):
+    """The invoice as BIS Billing 3.0 carries it: one document note (PEPPOL-EN16931-R002, "No
+    more than one note is allowed on document level"; BIS 3 has no note subject, BT-21) and
+    PEPPOL electronic addresses."""
+    notes = [note for note in invoice.notes if note.subject_code != _FRENCH_PROCESSING_SUBJECT]
+    text = "\n".join(note.text for note in notes if note.text)
+    notes = [Note(text)] if text else []
+    seller = dataclasses.replace(invoice.seller, electronic_address=_peppol_address(invoice.seller.electronic_address))
+    buyer = invoice.buyer
+    if buyer is not None:
+        buyer = dataclasses.replace(buyer, electronic_address=_peppol_address(buyer.electronic_address))
+    return dataclasses.replace(invoice, notes=notes, seller=seller, buyer=buyer)
 
 
 def build_ubl(invoice, profile=Profile.EN16931):

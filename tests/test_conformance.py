@@ -9,7 +9,7 @@ import pytest
 from einvoice.cii import build_cii, parse_cii
 from einvoice.profiles import SPECIFICATION_IDS, Profile
 from einvoice.testing.cases import BROKEN_CASES, CASES
-from einvoice.ubl import build_ubl, parse_ubl
+from einvoice.ubl import build_ubl, for_peppol, parse_ubl
 from einvoice.validation import validate
 
 BUILDS = {
@@ -85,14 +85,15 @@ def test_case_as_facturx_pdf(reference_dir, name):
 @pytest.mark.parametrize("name", ["b2b_goods_standard", "credit_note", "intra_eu_supply", "foreign_currency"])
 def test_case_as_peppol_bis(name):
     """PEPPOL BIS 3.0 is EN16931-valid, but its BT-23 (the PEPPOL process id) is not a French
-    billing frame: BR-FR-08 rejects it, so French flows use the EN 16931 / EXTENDED-CTC-FR CIUS."""
+    billing frame (BR-FR-08) and its single note carries no subject (BR-FR-05), so French flows
+    use the EN 16931 / EXTENDED-CTC-FR CIUS."""
     invoice = CASES[name]()
     xml = build_ubl(invoice, Profile.PEPPOL)
     report = validate(xml, french_rules=False)
     assert not _fatal(report), _explain(_fatal(report))
-    assert {f.rule_id for f in _fatal(validate(xml, french_rules=True))} == {"BR-FR-08"}
+    assert {f.rule_id for f in _fatal(validate(xml, french_rules=True))} == {"BR-FR-05", "BR-FR-08"}
     parsed = parse_ubl(xml)
     # PEPPOL carries its own process identifier in BT-23: the French billing frame stays out of it.
     assert parsed == dataclasses.replace(
-        invoice, specification_id=SPECIFICATION_IDS[Profile.PEPPOL], business_process=None
+        for_peppol(invoice), specification_id=SPECIFICATION_IDS[Profile.PEPPOL], business_process=None
     )

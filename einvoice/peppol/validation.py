@@ -82,7 +82,19 @@ def run_peppol_rules(xml_text):
 def validate_bis3(data, max_bytes=MAX_XML_BYTES):
     """A :class:`~einvoice.validation.engine.Report` for a PEPPOL BIS Billing 3.0 invoice or
     credit note: XSD and EN16931 rules as :func:`einvoice.validation.validate` runs them, then
-    the PEPPOL rules. A rule set that cannot run on the document is a fatal finding."""
+    the PEPPOL rules. A rule set that cannot run on the document is a fatal finding.
+
+    Where the address space is capped below what Saxon needs (Odoo workers), the work goes to
+    the validation helper process, as :func:`einvoice.validation.validate` does."""
+    from ..validation import isolated
+
+    if isolated.needs_helper():
+        return isolated.validate_in_helper(data, max_bytes=max_bytes, rules=isolated.PEPPOL_BIS3)
+    return validate_bis3_here(data, max_bytes=max_bytes)
+
+
+def validate_bis3_here(data, max_bytes=MAX_XML_BYTES):
+    """:func:`validate_bis3` in this process."""
     from saxonche import PySaxonApiError
 
     from ..xmlsafe import parse_xml

@@ -31,6 +31,9 @@ from ..profiles import Profile
 #: Address space the Saxon isolate needs, with a margin.
 ADDRESS_SPACE_NEEDED = 48 * 1024**3
 
+#: The ``rules`` option of a request for the PEPPOL BIS Billing 3.0 validation (:mod:`einvoice.peppol.validation`).
+PEPPOL_BIS3 = "peppol-bis3"
+
 _HEADER = struct.Struct(">I")
 _ERRORS = {cls.__name__: cls for cls in (ParseError, UnsafeInputError, ArtefactError, EInvoiceError)}
 
@@ -230,7 +233,12 @@ def serve():
         if options.get("profile"):
             options["profile"] = Profile(options["profile"])
         try:
-            report = validate_here(base64.b64decode(request["xml"]), **options)
+            if options.pop("rules", None) == PEPPOL_BIS3:
+                from ..peppol.validation import validate_bis3_here
+
+                report = validate_bis3_here(base64.b64decode(request["xml"]), **options)
+            else:
+                report = validate_here(base64.b64decode(request["xml"]), **options)
             _write(channel_out, {"report": report.to_dict()})
         except EInvoiceError as exc:
             _write(channel_out, {"error": {"type": type(exc).__name__, "message": str(exc)}})

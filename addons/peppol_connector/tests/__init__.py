@@ -1,0 +1,1 @@
+from . import test_as4_route, test_peppol
