@@ -30,17 +30,16 @@ PARTNER_KIND = """
     END
 """
 
-#: One row per product line of the company's posted moves of the period, with its kind of buyer,
-#: its category (TLB1 goods, TPS1 services, from the product as the operation category does) and
-#: its VAT (the line's first percentage tax). Parameters: company, move types, first day, last day.
-MOVE_LINES = f"""
+#: One row per product line of the company's posted moves of the period whose buyer is of one kind,
+#: with its category (TLB1 goods, TPS1 services, from the product as the operation category does).
+#: Named parameters: company, move_types, start, end, kind.
+PERIOD_LINES = f"""
     SELECT aml.id AS line_id, am.id AS move_id, coalesce(am.invoice_date, am.date) AS day,
            cur.name AS currency, {PARTNER_KIND} AS kind,
            CASE WHEN pt.type = 'service' THEN 'TPS1'
                 WHEN pt.type IS NOT NULL THEN 'TLB1'
                 WHEN am.l10n_fr_operation_category = 'B' THEN 'TLB1'
                 ELSE 'TPS1' END AS category,
-           vat.id AS tax_id, coalesce(vat.amount, 0) AS rate,
            -aml.amount_currency AS taxable, -aml.balance AS taxable_company
       FROM account_move_line aml
       JOIN account_move am ON am.id = aml.move_id
@@ -49,34 +48,51 @@ MOVE_LINES = f"""
       LEFT JOIN res_country c ON c.id = p.country_id
       LEFT JOIN product_product pp ON pp.id = aml.product_id
       LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      LEFT JOIN LATERAL (
-            SELECT t.id, t.amount
-              FROM account_move_line_account_tax_rel rel
-              JOIN account_tax t ON t.id = rel.account_tax_id
-             WHERE rel.account_move_line_id = aml.id AND t.amount_type = 'percent'
-             ORDER BY t.sequence, t.id
-             LIMIT 1
-      ) vat ON true
-     WHERE am.state = 'posted' AND am.company_id = %s AND am.move_type IN %s
+     WHERE am.state = 'posted' AND am.company_id = %(company)s AND am.move_type IN %(move_types)s
        AND aml.display_type = 'product'
-       AND coalesce(am.invoice_date, am.date) BETWEEN %s AND %s
+       AND coalesce(am.invoice_date, am.date) BETWEEN %(start)s AND %(end)s
+       AND {PARTNER_KIND} = %(kind)s
+"""
+
+#: PERIOD_LINES with each line's VAT: its first percentage tax (by sequence, then id). The taxes of all
+#: the lines are read at once, one range of the line-tax relation (the period's line ids) joined with
+#: the percentage taxes and sorted by line, then joined to the lines by a hash: a subquery or a probe
+#: per line costs a million index scans.
+MOVE_LINES = f"""
+    WITH period_lines AS ({PERIOD_LINES}), vat AS (
+        SELECT DISTINCT ON (rel.account_move_line_id)
+               rel.account_move_line_id AS line_id, t.id AS tax_id, t.amount AS rate
+          FROM account_move_line_account_tax_rel rel
+          JOIN account_tax t ON t.id = rel.account_tax_id AND t.amount_type = 'percent'
+         WHERE rel.account_move_line_id BETWEEN (SELECT min(line_id) FROM period_lines)
+                                            AND (SELECT max(line_id) FROM period_lines)
+         ORDER BY rel.account_move_line_id, t.sequence, t.id
+    )
+    SELECT pl.*, vat.tax_id, coalesce(vat.rate, 0) AS rate
+      FROM period_lines pl
+      LEFT JOIN vat ON vat.line_id = pl.line_id
 """
 
 #: 10.3: B2C sales per day, currency, category and rate. The VAT comes from the moves' tax lines,
 #: shared between the categories of a move in proportion to their base; TT-85 counts each move
-#: once per category (on its highest rate).
+#: once per category (on its highest rate). The lines are read once, the tax lines of the same moves
+#: on their own (in parallel), not looked up move by move.
 B2C_SALES = f"""
-    WITH base AS (
-        SELECT * FROM ({MOVE_LINES}) lines WHERE kind = 'b2c'
-    ), grouped AS (
+    WITH grouped AS (
         SELECT move_id, day, currency, category, tax_id, rate,
                sum(taxable) AS taxable, sum(taxable_company) AS taxable_company
-          FROM base GROUP BY move_id, day, currency, category, tax_id, rate
+          FROM ({MOVE_LINES}) lines GROUP BY move_id, day, currency, category, tax_id, rate
     ), taxes AS (
         SELECT aml.move_id, aml.tax_line_id AS tax_id,
                sum(-aml.amount_currency) AS tax, sum(-aml.balance) AS tax_company
           FROM account_move_line aml
-         WHERE aml.display_type = 'tax' AND aml.move_id IN (SELECT move_id FROM base)
+          JOIN account_move am ON am.id = aml.move_id
+          LEFT JOIN res_partner p ON p.id = am.commercial_partner_id
+          LEFT JOIN res_country c ON c.id = p.country_id
+         WHERE am.state = 'posted' AND am.company_id = %(company)s AND am.move_type IN %(move_types)s
+           AND aml.display_type = 'tax'
+           AND coalesce(am.invoice_date, am.date) BETWEEN %(start)s AND %(end)s
+           AND {PARTNER_KIND} = %(kind)s
          GROUP BY aml.move_id, aml.tax_line_id
     ), shares AS (
         SELECT g.*,
@@ -99,12 +115,30 @@ B2C_SALES = f"""
 #: The product lines behind one 10.3 figure (the drill-down).
 B2C_LINES = f"""
     SELECT line_id FROM ({MOVE_LINES}) lines
-     WHERE kind = 'b2c' AND day = %s AND currency = %s AND category = %s AND rate = %s
+     WHERE day = %(day)s AND currency = %(currency)s AND category = %(category)s AND rate = %(rate)s
+"""
+
+#: The moves of one kind of partner in the period that have a product line (those PERIOD_LINES reads),
+#: read move by move: the kind and the day are the move's, no line needs reading whole.
+PERIOD_MOVES = f"""
+    SELECT am.id AS move_id, coalesce(am.invoice_date, am.date) AS day
+      FROM account_move am
+      LEFT JOIN res_partner p ON p.id = am.commercial_partner_id
+      LEFT JOIN res_country c ON c.id = p.country_id
+     WHERE am.state = 'posted' AND am.company_id = %(company)s AND am.move_type IN %(move_types)s
+       AND coalesce(am.invoice_date, am.date) BETWEEN %(start)s AND %(end)s
+       AND {PARTNER_KIND} = %(kind)s
+       AND EXISTS (SELECT 1 FROM account_move_line aml WHERE aml.move_id = am.id AND aml.display_type = 'product')
 """
 
 #: The moves of one kind of partner in the period, oldest first.
 MOVES_OF_KIND = f"""
-    SELECT DISTINCT move_id, day FROM ({MOVE_LINES}) lines WHERE kind = %s ORDER BY day, move_id
+    SELECT move_id, day FROM ({PERIOD_MOVES}) moves ORDER BY day, move_id
+"""
+
+#: The ids of the moves whose figures are in block 10.3, for a set-wise link to the report.
+B2C_MOVE_IDS = f"""
+    SELECT move_id FROM ({PERIOD_MOVES}) moves
 """
 
 #: The encashments of the period (the payment's date, DGFiP specifications v3.2 §3.7.7 note 125) of
@@ -187,10 +221,21 @@ class EreportingPeriod(models.Model):
         sql = SQL(query, **params) if isinstance(params, dict) else SQL(query, *params)
         return self.env.execute_query(sql)
 
+    def _lines_params(self, kind, move_types=SALE_TYPES, **extra):
+        """The parameters of PERIOD_LINES (and the queries built on it) for this period."""
+        return {
+            "company": self.company_id.id,
+            "move_types": tuple(move_types),
+            "start": self.date_start,
+            "end": self.date_end,
+            "kind": kind,
+            **extra,
+        }
+
     def _b2c_sales(self):
         """10.3 rows: (day, currency, category, rate, taxable, tax, count, tax in EUR, taxable in EUR)."""
         self.ensure_one()
-        rows = self._query(B2C_SALES, (self.company_id.id, SALE_TYPES, self.date_start, self.date_end))
+        rows = self._query(B2C_SALES, self._lines_params("b2c"))
         return [
             (d, cur, cat, *map(Decimal, (r, t, x)), n, Decimal(xe), Decimal(te))
             for d, cur, cat, r, t, x, n, xe, te in rows
@@ -199,19 +244,26 @@ class EreportingPeriod(models.Model):
     def _b2c_lines(self, day, currency, category, rate):
         """The move lines behind one 10.3 figure (the drill-down)."""
         self.ensure_one()
-        rows = self._query(
-            B2C_LINES, (self.company_id.id, SALE_TYPES, self.date_start, self.date_end, day, currency, category, rate)
-        )
-        return [row[0] for row in rows]
+        params = self._lines_params("b2c", day=day, currency=currency, category=category, rate=rate)
+        return [row[0] for row in self._query(B2C_LINES, params)]
 
     def _moves_of_kind(self, kind, move_types=SALE_TYPES):
         self.ensure_one()
-        rows = self._query(MOVES_OF_KIND, (self.company_id.id, move_types, self.date_start, self.date_end, kind))
+        rows = self._query(MOVES_OF_KIND, self._lines_params(kind, move_types))
         return self.env["account.move"].browse([row[0] for row in rows])
+
+    def _b2c_move_queries(self):
+        """SQL queries of one ``move_id`` column whose moves' figures are in block 10.3 (an extension
+        point: other sources of B2C sales add theirs). The report links them without loading them."""
+        self.ensure_one()
+        return [SQL(B2C_MOVE_IDS, **self._lines_params("b2c"))]
 
     def _b2c_moves(self):
         """The moves whose figures are in block 10.3."""
-        return self._moves_of_kind("b2c")
+        self.ensure_one()
+        self.env.flush_all()
+        union = SQL(" UNION ").join(SQL("(%s)", query) for query in self._b2c_move_queries())
+        return self.env["account.move"].browse(row[0] for row in self.env.execute_query(union))
 
     def _encashments(self):
         """10.2 / 10.4 rows: (invoice id, number, issue date, paid on, kind, rate, amount, payment line ids)."""

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from einvoice.ereporting import (
     Declarant,
@@ -142,6 +143,7 @@ class EreportingReport(models.Model):
             )
         self.finding_ids.unlink()
         self.line_ids.unlink()
+        self._unlink_moves()
         previous_file = self.attachment_id
         findings, lines = [], []
         body, moves = self._collect(findings, lines)
@@ -186,7 +188,48 @@ class EreportingReport(models.Model):
         else:
             values["state"] = "ready"
         self.write(values)
+        self._link_moves(self._move_queries())
         previous_file.unlink()  # the file of an earlier preparation, never sent
+
+    def _move_queries(self):
+        """SQL queries of the moves reported besides those ``_collect`` returns: the B2C sales'
+        (hundreds of thousands of moves in a large period, never loaded into Python)."""
+        if self.kind == "transactions" and self.role == "SE":
+            return self.period_id._b2c_move_queries()
+        return []
+
+    def _unlink_moves(self):
+        """Empty ``move_ids`` in the database: the ORM would load every linked move to replace them."""
+        self.flush_recordset(["move_ids"])
+        field = self._fields["move_ids"]
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %(table)s WHERE %(report)s = %(id)s",
+                table=SQL.identifier(field.relation),
+                report=SQL.identifier(field.column1),
+                id=self.id,
+            )
+        )
+        self.invalidate_recordset(["move_ids"])
+
+    def _link_moves(self, queries):
+        """Add the moves of the queries to ``move_ids`` in the database, after the ORM's own writes."""
+        if not queries:
+            return
+        self.flush_recordset(["move_ids"])
+        field = self._fields["move_ids"]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %(table)s (%(report)s, %(move)s) SELECT %(id)s, move_id FROM (%(moves)s) moves"
+                " ON CONFLICT DO NOTHING",
+                table=SQL.identifier(field.relation),
+                report=SQL.identifier(field.column1),
+                move=SQL.identifier(field.column2),
+                id=self.id,
+                moves=SQL(" UNION ").join(SQL("(%s)", query) for query in queries),
+            )
+        )
+        self.invalidate_recordset(["move_ids"])
 
     def _finding(self, rule_id, message, severity="fatal"):
         return {"rule_id": rule_id, "severity": severity, "location": False, "message": message}
@@ -292,7 +335,7 @@ class EreportingReport(models.Model):
                         "count": aggregate.count if index == 0 else 0,
                     }
                 )
-        moves = period._b2c_moves()
+        moves = self.env["account.move"]  # the B2C moves are linked in SQL (_move_queries)
         invoices = []
         for move in period._moves_of_kind("international"):
             invoice, problems = move._l10n_fr_einvoice_model()

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from odoo import models
+from odoo.tools import SQL
 
 #: The orders of closed sessions not invoiced (an invoiced order is e-reported, or e-invoiced, as its
 #: invoice), per order line with its category and VAT rate, on the order's day in the company's time
@@ -47,7 +48,7 @@ POS_SALES = f"""
 """
 
 POS_SESSION_MOVES = f"""
-    SELECT DISTINCT session_move_id FROM ({POS_LINES}) lines WHERE session_move_id IS NOT NULL
+    SELECT DISTINCT session_move_id AS move_id FROM ({POS_LINES}) lines WHERE session_move_id IS NOT NULL
 """
 
 
@@ -72,10 +73,9 @@ class EreportingPeriod(models.Model):
         ]
         return rows
 
-    def _b2c_moves(self):
+    def _b2c_move_queries(self):
         # EXTENDS ereporting: the closing entries of the sessions whose sales are reported.
-        rows = self._query(POS_SESSION_MOVES, self._pos_params())
-        return super()._b2c_moves() | self.env["account.move"].browse([row[0] for row in rows])
+        return [*super()._b2c_move_queries(), SQL(POS_SESSION_MOVES, **self._pos_params())]
 
     def _books_journals(self):
         # EXTENDS ereporting: the point of sale books its sessions in a journal of its own.

@@ -263,7 +263,12 @@ class AccountMove(models.Model):
             return self._l10n_fr_clean_env()["res.partner"].create(values)
 
     def _l10n_fr_refuse_duplicate(self, invoice, partner, document, move_type):
-        """The same partner, number and year already exist: refuse, and point at the existing bill."""
+        """The same partner, number and year already exist: refuse, and point at the existing bill.
+
+        A file without its number (BT-1) or issue date (BT-2) cannot be matched: it is imported
+        with the findings that say what it lacks."""
+        if not document.number or not document.issue_date:
+            return
         year = document.issue_date.year
         existing = self.search(
             [

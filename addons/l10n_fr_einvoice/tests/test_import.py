@@ -54,6 +54,17 @@ class TestImport(EinvoiceCommon):
         self.assertEqual(bill.l10n_fr_einvoice_state, "invalid")
         self.assertIn("the file says 516.52", " ".join(bill.message_ids.mapped("body")))
 
+    def test_file_without_issue_date_still_imported_with_findings(self):
+        """BT-2 missing: nothing to match a duplicate on, the bill shows what the file lacks."""
+        xml = einvoice_api.build(cases.b2b_goods_standard(), "ubl")
+        xml = xml.replace(b"<cbc:IssueDate>2026-09-15</cbc:IssueDate>", b"")
+        self.assertNotIn(b"<cbc:IssueDate>", xml)
+        bill = self.import_bill(xml, "sans-date.xml")
+        self.assertEqual(bill.state, "draft")
+        self.assertFalse(bill.invoice_date)
+        self.assertEqual(bill.l10n_fr_einvoice_state, "invalid")
+        self.assertTrue(bill.l10n_fr_einvoice_finding_ids)
+
     def test_entities_are_not_expanded(self):
         xml = (
             b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'

@@ -1,0 +1,1 @@
+from . import archive_export, archive_scan
