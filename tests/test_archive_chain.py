@@ -24,6 +24,8 @@ from einvoice.archive.timestamp import INTERNAL_POLICY_OID, check_token
 from einvoice.errors import ArchiveError, TimestampError
 from einvoice.testing.tsa import TestPki
 
+#: The tests' clock: an hour ago, inside the test certificates' validity (they start a day before now).
+START = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=1)
 FILES = [f"<Invoice><ID>F-{n}</ID><Amount>{100 + n}.50</Amount></Invoice>".encode() for n in range(8)]
 
 
@@ -35,7 +37,7 @@ def pki():
 @pytest.fixture(scope="module")
 def archived(pki):
     """Eight files over two days, each day sealed: records 1-4, seal 5, records 6-9, seal 10."""
-    clock = _Clock(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc))
+    clock = _Clock(START)
     authority = InternalTimeStampAuthority(pki.company, clock=clock)
     chain = ArchiveChain("FR-123456789", sealer=pki.company, timestamper=authority, clock=clock)
     items = []
@@ -253,8 +255,8 @@ def test_a_token_from_an_untrusted_key(archived, pki):
 
 def test_a_token_of_another_time(pki):
     """A token made long after the archiving time does not prove the archiving time."""
-    clock = _Clock(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc))
-    late = _Clock(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.timezone.utc))
+    clock = _Clock(START)
+    late = _Clock(START + datetime.timedelta(days=4))
     chain = ArchiveChain(
         "C", sealer=pki.company, timestamper=InternalTimeStampAuthority(pki.company, clock=late), clock=clock
     )
