@@ -27,6 +27,15 @@ def _pyhanko():
     return fields, signers, timestamps
 
 
+def available():
+    """Whether PDFs can be sealed here (pyHanko is installed)."""
+    try:
+        _pyhanko()
+    except ArchiveError:
+        return False
+    return True
+
+
 def _timestamper(authority, timestamps):
     from asn1crypto import cms
 

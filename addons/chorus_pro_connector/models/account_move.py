@@ -15,7 +15,7 @@ from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.chorus import ChorusProError, codes
 from einvoice.lifecycle import Emitter, check_event
-from einvoice.pdf import embed_xml, is_pdf
+from einvoice.pdf import is_pdf
 
 from .chorus_pro_account import _commit, error_text
 
@@ -306,7 +306,8 @@ class AccountMove(models.Model):
                     .with_context(force_report_rendering=True)
                     ._render_qweb_pdf("account.account_invoices", self.ids)[0]
                 )
-            content, name, mimetype = embed_xml(pdf, xml, profile), f"{base}_chorus.pdf", "application/pdf"
+            content = self._l10n_fr_einvoice_facturx(pdf, xml, profile)
+            name, mimetype = f"{base}_chorus.pdf", "application/pdf"
         else:
             content, name, mimetype = xml, f"{base}_chorus_{syntax}.xml", "application/xml"
         self.env["ir.attachment"].sudo().create(

@@ -38,6 +38,7 @@ from einvoice.model import (
     identifier_problems,
 )
 from einvoice.money import round_amount, round_to
+from einvoice.pdf import embed_xml
 from einvoice.profiles import Profile
 from einvoice.validation import validate
 
@@ -843,6 +844,13 @@ class AccountMove(models.Model):
         if not self._l10n_fr_store_findings(report, problems) or xml is None:
             raise InvalidEinvoiceError(self, report, problems)
         return xml
+
+    def _l10n_fr_einvoice_facturx(self, pdf, xml, profile):
+        """The Factur-X PDF of this invoice as it leaves: ``xml`` embedded in ``pdf`` (PDF/A-3).
+        Every channel that sends a Factur-X goes through here, so that an extension (the PAdES
+        seal of probative_archive) applies to all of them; UserError when it cannot be made."""
+        self.ensure_one()
+        return embed_xml(pdf, xml, profile)
 
     def action_l10n_fr_check_einvoice(self):
         """The "Check e-invoice" button: build and validate, show the findings on the form."""

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 
 from einvoice.pdf import embed_xml, is_pdf
 
@@ -127,7 +128,19 @@ class AccountMoveSend(models.AbstractModel):
         # Our formats replace core's: its hook would embed a second, unvalidated CII in the PDF.
         if data["target"] != "facturx":
             return None
-        pdf_values = invoice_data.get("pdf_attachment_values") or invoice_data.get("proforma_pdf_attachment_values")
+        pdf_values = invoice_data.get("pdf_attachment_values")
         if pdf_values and is_pdf(pdf_values["raw"]):
-            pdf_values["raw"] = embed_xml(pdf_values["raw"], data["xml"], data["profile"])
+            try:
+                pdf_values["raw"] = invoice._l10n_fr_einvoice_facturx(pdf_values["raw"], data["xml"], data["profile"])
+            except UserError as exc:
+                # Not linked, not sent: the user sees why (a seal that cannot be applied, say).
+                invoice_data["error"] = {
+                    "error_title": invoice.env._("The Factur-X of %s could not be made:", invoice.display_name),
+                    "errors": [str(exc)],
+                }
+            return None
+        proforma_values = invoice_data.get("proforma_pdf_attachment_values")
+        if proforma_values and is_pdf(proforma_values["raw"]):
+            # A proforma is no invoice that leaves: the XML only, never a seal.
+            proforma_values["raw"] = embed_xml(proforma_values["raw"], data["xml"], data["profile"])
         return None

@@ -13,7 +13,6 @@ from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvo
 from einvoice import api as einvoice_api
 from einvoice.errors import EInvoiceError, TransportError
 from einvoice.lifecycle import STATUSES
-from einvoice.pdf import embed_xml
 from einvoice.platform import MalformedFlow, ProtocolError, check_flow
 from einvoice.platform.http import ResponseTooLarge, remote_text
 from einvoice.profiles import Profile
@@ -567,7 +566,7 @@ class EinvoiceFlow(models.Model):
                 .with_context(force_report_rendering=True)
                 ._render_qweb_pdf("account.account_invoices", move.ids)[0]
             )
-        return embed_xml(pdf, xml, move._l10n_fr_einvoice_format_of()[1])
+        return move._l10n_fr_einvoice_facturx(pdf, xml, move._l10n_fr_einvoice_format_of()[1])
 
     # --- acknowledgements and incoming flows --------------------------------------------------
 

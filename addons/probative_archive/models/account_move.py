@@ -16,6 +16,10 @@ class AccountMove(models.Model):
         for move in self:
             move.archive_record_count = counts.get(move, 0)
 
+    def _l10n_fr_einvoice_facturx(self, pdf, xml, profile):
+        # EXTENDS l10n_fr_einvoice: sealed after the XML is embedded, so the seal covers it.
+        return self.company_id._archive_seal_pdf(super()._l10n_fr_einvoice_facturx(pdf, xml, profile))
+
     def _l10n_fr_import_einvoice(self, invoice, file_data, new=False):
         # EXTENDS l10n_fr_einvoice: a bill imported from its e-invoice file keeps the file archived.
         result = super()._l10n_fr_import_einvoice(invoice, file_data, new=new)

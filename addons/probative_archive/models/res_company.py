@@ -12,6 +12,7 @@ from einvoice.archive import (
     HttpTimeStampAuthority,
     InternalTimeStampAuthority,
     SignerIdentity,
+    pades,
     trust_store,
 )
 from einvoice.errors import EInvoiceError
@@ -53,6 +54,12 @@ class ResCompany(models.Model):
         help="Seal the bytes of each record with the certificate (a CMS signature), beside the daily seal of "
         "the chain.",
     )
+    archive_pades_seal = fields.Boolean(
+        "Seal outgoing Factur-X PDFs",
+        help="Sign every Factur-X PDF that leaves (Send & Print, the platform, Chorus Pro) with the seal "
+        "certificate: a PAdES seal, timestamped by the time source, that keeps the file PDF/A-3 and lets the "
+        "customer's reader show that it comes from the company unaltered.",
+    )
     archive_scan_user_ids = fields.Many2many(
         "res.users",
         "probative_archive_company_scan_users",
@@ -74,6 +81,26 @@ class ResCompany(models.Model):
             if company.archive_certificate:
                 company._archive_identity()  # raises a clear error on a wrong password or file
 
+    @api.constrains("archive_pades_seal", "archive_certificate")
+    def _check_archive_pades_seal(self):
+        for company in self.sudo():
+            if not company.archive_pades_seal:
+                continue
+            if not company.archive_certificate:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: sealing the Factur-X PDFs needs the seal certificate (Probative archive tab).",
+                        company=company.name,
+                    )
+                )
+            if not pades.available():
+                raise ValidationError(
+                    self.env._(
+                        "Sealing the Factur-X PDFs needs the Python package pyhanko on the server "
+                        "(pip install pyhanko)."
+                    )
+                )
+
     @api.constrains("archive_tsa_url")
     def _check_archive_tsa_url(self):
         for company in self:
@@ -91,6 +118,7 @@ class ResCompany(models.Model):
             "archive_tsa_url",
             "archive_tsa_ca",
             "archive_seal_each_record",
+            "archive_pades_seal",
             "archive_scan_user_ids",
             "archive_controls",
         }
@@ -130,6 +158,29 @@ class ResCompany(models.Model):
         return FallbackTimeStamper(
             [HttpTimeStampAuthority(self.archive_tsa_url, self._archive_trust(), timeout=10, deadline=20), internal]
         )
+
+    def _archive_seal_pdf(self, pdf):
+        """``pdf`` with the company's PAdES seal (timestamped by its time source) when it seals
+        its Factur-X PDFs, else ``pdf`` as it is; UserError when the seal cannot be applied."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.archive_pades_seal:
+            return pdf
+        identity = company._archive_identity()
+        if identity is None:
+            raise UserError(
+                self.env._("%(company)s seals its Factur-X PDFs but has no seal certificate.", company=company.name)
+            )
+        try:
+            return pades.seal_pdf(pdf, identity, company._archive_timestamper(identity), location=company.city or None)
+        except EInvoiceError as exc:
+            raise UserError(
+                self.env._(
+                    "The Factur-X PDF could not be sealed with the certificate of %(company)s: %(error)s",
+                    company=company.name,
+                    error=exc,
+                )
+            ) from exc
 
     def _archive_time_source_label(self):
         self.ensure_one()
@@ -226,20 +277,26 @@ class ResCompany(models.Model):
             self.env._("3. Seal: %(seal)s", seal=seal),
             self.env._("4. Time source: %(time_source)s.", time_source=company._archive_time_source_label()),
             self.env._(
-                "5. Scanned paper invoices: scanned by %(who)s; kept as PDF/A-3 without image processing nor "
+                "5. Outgoing Factur-X PDFs: %(pades)s",
+                pades=self.env._("sealed (PAdES) with the certificate above and timestamped.")
+                if company.archive_pades_seal
+                else self.env._("not sealed; their bytes are sealed in the archive."),
+            ),
+            self.env._(
+                "6. Scanned paper invoices: scanned by %(who)s; kept as PDF/A-3 without image processing nor "
                 "lossy compression (the image bytes are embedded as scanned), sealed and timestamped.",
                 who=scanners,
             ),
             self.env._(
-                "6. Internal controls: %(controls)s",
+                "7. Internal controls: %(controls)s",
                 controls=company.archive_controls or self.env._("not described yet"),
             ),
             self.env._(
-                "7. Verification: the whole chain daily (batched), on demand from the archive's page; exports for "
+                "8. Verification: the whole chain daily (batched), on demand from the archive's page; exports for "
                 "the auditor with a script that checks them with openssl and sha256sum alone."
             ),
             self.env._(
-                "8. Retention: 10 years for invoices, statuses and scans (Code de commerce L123-22); 6 years for "
+                "9. Retention: 10 years for invoices, statuses and scans (Code de commerce L123-22); 6 years for "
                 "e-reporting (LPF L102 B); counted from the end of the archiving year."
             ),
         ]
