@@ -89,6 +89,12 @@ class AccountMove(models.Model):
         compute="_compute_einvoice_channel",
         help="How the invoice travels: the company's approved platform, or Chorus Pro for public buyers.",
     )
+    einvoice_self_billed = fields.Boolean(
+        string="Self-billed by the company",
+        compute="_compute_einvoice_self_billed",
+        help="A bill the company issued in its supplier's name (self-billing): the supplier approves or refuses "
+        "it, the company completes it.",
+    )
     einvoice_sandbox = fields.Boolean(
         string="Sandbox",
         readonly=True,
@@ -104,6 +110,11 @@ class AccountMove(models.Model):
         help="Credit note that cancels a refused or rejected invoice in the books only: it produces no "
         "regulated flow and is sent to no platform (DGFiP specifications, section 3.6.4).",
     )
+
+    @api.depends("move_type", "l10n_fr_document_type", "l10n_fr_imported_syntax")
+    def _compute_einvoice_self_billed(self):
+        for move in self:
+            move.einvoice_self_billed = move._l10n_fr_is_self_billed()
 
     @api.depends("einvoice_event_ids.status")
     def _compute_einvoice_status(self):
@@ -353,7 +364,8 @@ class AccountMove(models.Model):
                 move.env._(
                     "Cancelled by the seller (status 220): %(reason)s",
                     reason=event.reason or move.env._("no reason given"),
-                )
+                ),
+                replacement=move._einvoice_replacement_received() or None,
             )
 
     def _einvoice_reason_text(self, event):
@@ -466,9 +478,12 @@ class AccountMove(models.Model):
         reason_code, reason, action_code = reason_code or None, reason or None, action_code or None
         if self.is_purchase_document():
             emitter = Emitter.BUYER.value
-            if status not in BUYER_STATUSES:
+            self_billed = self._l10n_fr_is_self_billed()
+            if self_billed and status == "209":
+                pass  # the company issued it: it completes what its supplier suspended (208)
+            elif status not in BUYER_STATUSES:
                 raise UserError(self.env._("Status %s is not given by the buyer.", status))
-            if status in SELF_BILLING_SWAPPED_STATUSES and self._l10n_fr_is_self_billed():
+            elif status in SELF_BILLING_SWAPPED_STATUSES and self_billed:
                 raise UserError(
                     self.env._(
                         "%(move)s is a self-billed invoice the company issued: its seller, not the company, "
@@ -489,7 +504,7 @@ class AccountMove(models.Model):
                 )
             )
         # The rules first (cheap, and their refusal says more than the message's).
-        self._einvoice_check_order(status, emitter, reason_code)
+        self._einvoice_check_order(status, self._einvoice_rule_emitter(status, emitter), reason_code)
         details = []
         action_text = REQUESTED_ACTIONS[action_code][0] if action_code in REQUESTED_ACTIONS else None
         if reason_code or reason or action_code:

@@ -136,6 +136,12 @@ class AccountMove(models.Model):
     def _l10n_fr_link_preceding(self, document, partner):
         # EXTENDS l10n_fr_einvoice: a corrected invoice (384, 472 factored) supersedes the bill it corrects (BT-25).
         result = super()._l10n_fr_link_preceding(document, partner)
+        if self.is_purchase_document() and document.type_code not in CORRECTED_TYPES:
+            # An invoice naming (BT-25) a bill its seller cancelled (220) is its replacement.
+            for bill in self.l10n_fr_preceding_move_ids.filtered(
+                lambda m: m.move_type == "in_invoice" and m.einvoice_superseded and not m.einvoice_replaced_by_id
+            ):
+                bill._einvoice_link_replacement(self)
         if self.is_purchase_document() and document.type_code in CORRECTED_TYPES:
             for bill in self.l10n_fr_preceding_move_ids.filtered(
                 lambda m: m.move_type == "in_invoice" and m.state != "cancel" and not m.einvoice_superseded
@@ -149,6 +155,37 @@ class AccountMove(models.Model):
                     replacement=self,
                 )
         return result
+
+    def _einvoice_replacement_received(self):
+        """The bill already received that names this one as its preceding invoice (BT-25): what
+        replaces this bill when its seller cancels it (220) after sending the new one."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "in_invoice"),
+                ("state", "!=", "cancel"),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("l10n_fr_preceding_move_ids", "in", self.ids),
+                ("id", "!=", self.id),
+                ("einvoice_replaces_id", "=", False),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    def _einvoice_link_replacement(self, replacement):
+        """``replacement`` replaces this superseded bill, received after the cancellation (220)."""
+        self.ensure_one()
+        self.einvoice_replaced_by_id = replacement
+        replacement.einvoice_replaces_id = self
+        note = self.env._("Replaced by the supplier's invoice %(number)s.", number=replacement.ref or replacement.name)
+        self.message_post(body=Markup("<p>%s</p>") % note, subtype_xmlid="mail.mt_note")
+        replacement.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._("This bill replaces %(move)s, cancelled by the supplier (220).", move=self.display_name),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _einvoice_refuse_superseded_payment(self):
         """Raise when one of these moves is a superseded bill: say which, why, and what to pay instead."""

@@ -7,7 +7,9 @@ from odoo.tests import tagged
 from odoo.addons.l10n_fr_einvoice.tests.common import EinvoiceCommon
 
 from einvoice import api as einvoice_api
+from einvoice import calc
 from einvoice.cdar import CdarParty, StatusDetail, StatusMessage, build_cdar, parse_cdar
+from einvoice.model import PrecedingInvoice
 from einvoice.testing import cases
 from einvoice.validation import validate
 
@@ -108,6 +110,38 @@ class TestReplacement(EinvoiceCommon):
         self.assertIn(bill.display_name, str(caught.exception))
         self.assertIn("Remplacée par la facture F2026-0009", str(caught.exception))
         self.assertEqual(bill.payment_state, "not_paid")
+
+    def replacement_of(self, bill, number):
+        """The seller's new invoice naming (BT-25) the one it cancels."""
+        invoice = cases.b2b_services()
+        invoice.number = number
+        invoice.preceding_invoices = [PrecedingInvoice(bill.ref, bill.invoice_date)]
+        return calc.compute(invoice)
+
+    def test_replacement_received_after_the_cancellation_is_linked(self):
+        bill = self.received_bill(cases.b2b_services())
+        self.env["account.move"]._einvoice_apply_cdar(
+            self.cancellation(bill, "Remise oubliée"), company=self.buyer_company
+        )
+        self.assertFalse(bill.einvoice_replaced_by_id, "nothing replaces it yet")
+        new = self.received_bill(self.replacement_of(bill, "F2026-0109"))
+        self.assertEqual((bill.einvoice_replaced_by_id, new.einvoice_replaces_id), (new, bill))
+        self.assertFalse(new.einvoice_superseded)
+        self.assertIn("Replaced by the supplier's invoice F2026-0109", bill.message_ids[0].body)
+        with self.assertRaisesRegex(UserError, re.escape(f"Pay {new.display_name} instead")):
+            self.pay(bill)
+
+    def test_replacement_received_before_the_cancellation_is_linked(self):
+        bill = self.received_bill(cases.b2b_services())
+        new = self.received_bill(self.replacement_of(bill, "F2026-0110"))
+        self.assertFalse(bill.einvoice_superseded, "an invoice naming another does not cancel it by itself")
+        self.env["account.move"]._einvoice_apply_cdar(
+            self.cancellation(bill, "Remise oubliée"), company=self.buyer_company
+        )
+        self.assertTrue(bill.einvoice_superseded)
+        self.assertEqual((bill.einvoice_replaced_by_id, new.einvoice_replaces_id), (new, bill))
+        activity = bill.activity_ids.filtered(lambda a: a.summary == "Superseded bill: do not pay it")
+        self.assertIn(f"Pay {new.display_name} instead", activity.note)
 
     def test_received_corrected_invoice_supersedes_the_bill_it_corrects(self):
         original = self.received_bill(cases.b2b_goods_standard())

@@ -133,3 +133,31 @@ class TestSelfBilling(PlatformCommon):
         message = parse_cdar(self.pa.flows[flow.platform_flow_id]["content"])
         self.assertEqual((message.status, message.invoice_number), ("211", bill.name))
         self.assertEqual((message.issuer.role, message.seller.id), ("BY", cases.BUYER_SIREN))
+
+    def test_company_completes_the_self_billed_invoice_its_seller_suspended(self):
+        self.fast(self.platform)
+        bill = self.bill()
+        self.send_all()
+        self.env["einvoice.flow"]._cron_receive_flows()
+        self.assertTrue(bill.einvoice_self_billed)
+        self.seller_status(bill, "208", "JUSTIF_ABS", "Bon de livraison manquant", message_id="SUSP-AF-0001")
+        self.env["einvoice.flow"]._cron_receive_flows()
+        self.assertEqual(bill.einvoice_status, "208")
+        # The company issued it: it completes it (209), as a seller completes its own invoice.
+        bill.action_einvoice_complete()
+        self.assertEqual(bill.einvoice_status, "209")
+        event = bill.einvoice_event_ids.filtered(lambda e: e.status == "209")
+        flow = self.env["einvoice.flow"].search([("event_id", "=", event.id)])
+        self.assertEqual((flow.flow_type, flow.syntax, flow.state), ("SupplierInvoiceLC", "CDAR", "queued"))
+        self.send_all()
+        self.assertEqual(flow.state, "sent", flow.error)
+        content = self.pa.flows[flow.platform_flow_id]["content"]
+        self.assertEqual(validate(content).fatal, [], "BR-FR-CDV accepts the company's 209 on its self-billed invoice")
+        message = parse_cdar(content)
+        self.assertEqual((message.status, message.invoice_number), ("209", bill.name))
+        # A bill the company did not issue is completed by its seller, not by the company.
+        other = self.make_invoice(self.supplier, [("Palettes", 1, 80.0, self.purchase_tax_20)], move_type="in_invoice")
+        other.l10n_fr_imported_syntax = "cii"
+        self.assertFalse(other.einvoice_self_billed)
+        with self.assertRaisesRegex(UserError, "not given by the buyer"):
+            other._einvoice_give_status("209")
