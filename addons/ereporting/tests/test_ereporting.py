@@ -202,6 +202,44 @@ class TestEreporting(PlatformCommon):
         self.assertEqual(validate(payments.attachment_id.raw).fatal, [])
         self.assertEqual(self.payments_period.state, "ready")
 
+    def test_purchases_from_outside_the_eu(self):
+        """A service bought from the United States is e-reported (reverse charge, AE); imported goods
+        are not (customs declares them); an intra-EU purchase beside them keeps its K."""
+        self.month()
+        us_service = self.make_invoice(
+            self.american_customer,
+            [(self.service, 1, 1200.0, self._tax("tva_purchase_service_20_import"))],
+            move_type="in_invoice",
+            invoice_date=day("16"),
+            ref="US-INV-77",
+        )
+        us_goods = self.make_invoice(
+            self.american_customer,
+            [(self.goods, 3, 100.0, self._tax("tva_import_outside_eu_20"))],
+            move_type="in_invoice",
+            invoice_date=day("17"),
+            ref="US-INV-78",
+        )
+        self.assertEqual((us_service.l10n_fr_operation_category, us_goods.l10n_fr_operation_category), ("S", "B"))
+        self.period.action_prepare()
+        purchases = self.period.report_ids.filtered(lambda report: report.role == "BY").sorted("id")[-1:]
+        self.assertEqual(purchases.state, "ready", purchases.finding_ids.mapped("message"))
+        xml = purchases.attachment_id.raw
+        self.assertEqual(validate(xml).fatal, [])
+        entries = {entry.id: entry for entry in parse_report(xml).transactions.invoices}
+        self.assertEqual(set(entries), {"RE-2026-0912", "US-INV-77"}, "the imported goods are left to customs")
+        us = entries["US-INV-77"]
+        self.assertEqual(
+            (us.seller.scheme, us.seller.country, us.seller.company_id), ("0227", "US", "USAcme Trading Inc")
+        )
+        self.assertEqual(
+            (us.tax_exclusive_amount, us.tax_amount, us.tax_subtotals[0].category, us.billing_frame),
+            (1200, 0, "AE", "S1"),
+        )
+        self.assertEqual(entries["RE-2026-0912"].tax_subtotals[0].category, "K")
+        self.assertIn(us_service, purchases.move_ids)
+        self.assertNotIn(us_goods, purchases.move_ids)
+
     def test_every_figure_opens_its_journal_items(self):
         self.month()
         sales = self.prepared(self.period)
