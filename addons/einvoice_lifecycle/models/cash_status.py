@@ -45,10 +45,17 @@ CANCELLED_PAYMENT_NOTE = "ANNUL_ENC - Encaissement non réalisé ou annulation d
 PAYMENT_TIME = datetime.time(12, 0)
 
 
-def _payment_timestamp(day):
-    """When a payment of ``day`` is said to happen: noon (UTC) of that day, never later than now,
-    so that a payment booked this morning does not carry a time still to come."""
-    return min(datetime.datetime.combine(day, PAYMENT_TIME), fields.Datetime.now())
+def _payment_timestamp(day, known=()):
+    """When a payment of ``day`` is said to happen: noon (UTC) of that day, but after the statuses
+    already ``known`` on the invoice that same day (its time is unknown, and it is recorded after
+    them: a payment booked after this afternoon's approval must not show the invoice approved),
+    within that day, and never later than now (a payment booked this morning)."""
+    moment = datetime.datetime.combine(day, PAYMENT_TIME)
+    later_that_day = [when for when in known if when.date() == day and when >= moment]
+    if later_that_day:
+        end_of_day = datetime.datetime.combine(day, datetime.time(23, 59, 59))
+        moment = min(max(later_that_day) + datetime.timedelta(seconds=1), end_of_day)
+    return min(moment, fields.Datetime.now())
 
 
 def _dec(value, digits=None):
@@ -249,7 +256,10 @@ class AccountMove(models.Model):
         self._einvoice_give_cash_status(
             payment_move,
             amounts=amounts,
-            timestamp=_payment_timestamp(payment_move.date),
+            timestamp=_payment_timestamp(
+                payment_move.date,
+                known=self.einvoice_event_ids.filtered(lambda event: not event.payment_move_id).mapped("timestamp"),
+            ),
             message_key=f"P{matching.id}",
             to_administration=on_receipt,
             event_values={

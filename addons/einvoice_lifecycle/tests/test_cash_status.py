@@ -1,5 +1,7 @@
 import datetime
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 from odoo.tests import tagged
 
@@ -98,6 +100,26 @@ class TestCashStatus(FrenchCommon):
         event = self.cashed(invoice)
         self.assertLessEqual(event.timestamp, fields.Datetime.now())
         self.assertGreaterEqual(event.timestamp, min(before, datetime.datetime.combine(before.date(), NOON)))
+
+    def test_payment_booked_after_an_approval_of_its_day_comes_after_it(self):
+        """The buyer approves at 15:00, the payment of that day is booked at 15:30: the invoice shows 212,
+        not 205 (noon would put the payment before the approval)."""
+        day = datetime.date(2026, 9, 22)
+        with freeze_time("2026-09-22 15:00:00"):
+            invoice = self.make_invoice(lines=[(self.service, 1, 100.0, self.tax_20_receipt)])
+            invoice._einvoice_apply_event("205", "buyer", source="platform")
+        with freeze_time("2026-09-22 15:30:00"):
+            self.pay(invoice, day=day)
+        event = self.cashed(invoice)
+        self.assertEqual(event.timestamp, datetime.datetime(2026, 9, 22, 15, 0, 1), "just after the approval")
+        self.assertEqual(invoice.einvoice_status, "212")
+        self.assertEqual(parse_cdar(event.attachment_id.raw).status_at.date(), day, "still the payment's day")
+        # A payment of an earlier day keeps the noon of its day.
+        with freeze_time("2026-09-22 16:00:00"):
+            other = self.make_invoice(lines=[(self.service, 1, 100.0, self.tax_20_receipt)])
+            other._einvoice_apply_event("205", "buyer", source="platform")
+            self.pay(other, day=datetime.date(2026, 9, 21))
+        self.assertEqual(self.cashed(other).timestamp, datetime.datetime(2026, 9, 21, 12, 0))
 
     def test_two_equal_payments_of_one_day_are_two_statuses(self):
         invoice = self.make_invoice(lines=[(self.service, 1, 1000.0, self.tax_20_receipt)])
