@@ -27,7 +27,7 @@ from einvoice.pdf import extract_xml
 from einvoice.testing.tsa import TestPki
 
 from ..wizard.archive_export import build_export
-from .common import PASSWORD, p12_of
+from .common import PASSWORD, ArchiveCommon, p12_of
 
 
 def check_with_pdfsig(test, pdf):
@@ -199,3 +199,38 @@ class TestSealedChorusDeposit(ChorusCommon, HttpCase):
         self.assertIn(b"SERV-ACHATS", xml)
         self.assertEqual(invoice.archive_record_ids.fingerprint, fingerprint(deposited))
         self.assertTrue(numero_flux)
+
+
+@unittest.skipUnless(pades.available(), "!!! PYHANKO IS MISSING: THE PADES SEAL OF FACTUR-X PDFS WAS NOT TESTED !!!")
+@tagged("post_install_l10n", "post_install", "-at_install")
+class TestSealedPlatformFlow(ArchiveCommon, HttpCase):
+    def test_the_platform_receives_the_signed_facturx_and_a_bad_seal_keeps_the_flow_here(self):
+        self.company.archive_pades_seal = True
+        self.fast(self.platform)
+        self.customer.invoice_edi_format = "fr_facturx"
+        invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
+        flow = invoice.einvoice_flow_ids
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            self.send_all()
+        self.assertEqual(flow.state, "sent", flow.error)
+        stored = self.pa.flows[flow.platform_flow_id]["content"]
+        if not stored.startswith(b"%PDF"):
+            self.skipTest("no wkhtmltopdf on this machine: the invoice report is HTML")
+        check_sealed_facturx(self, stored, self.pki)
+        sent = invoice.archive_record_ids.filtered(lambda record: record.kind == "invoice_sent")
+        self.assertEqual(sent.fingerprint, fingerprint(stored), "archived as it left")
+        # The certificate gone: the next invoice waits here with the reason, nothing unsealed leaves.
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", "res.company"),
+                ("res_field", "=", "archive_certificate"),
+                ("res_id", "=", self.company.id),
+            ]
+        ).unlink()
+        self.company.invalidate_recordset(["archive_certificate"])
+        second = self.make_invoice(lines=[(self.service, 1, 120.0, self.tax_20)])
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            self.send_all()
+        self.assertEqual(second.einvoice_flow_ids.state, "error")
+        self.assertIn("no seal certificate", second.einvoice_flow_ids.error)
+        self.assertEqual(len(self.pa.submissions()), 1, "only the sealed invoice reached the platform")
