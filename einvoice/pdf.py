@@ -218,6 +218,35 @@ def extract_xml(pdf):
     raise ParseError("PDF: no invoice XML embedded (expected factur-x.xml); the PDF has no attachment at all")
 
 
+def is_signed(pdf):
+    """Whether ``pdf`` carries a signature: a signature field (``/FT /Sig``) with a value. Such
+    a file cannot be rewritten: embedding an XML again would void the signature."""
+    return _has_signature(_read(pdf), "PDF")
+
+
+def _has_signature(reader, source):
+    with _malformed_is_parse_error(source):
+        root = reader.trailer["/Root"].get_object()
+        form = _resolve(root.get("/AcroForm"), DictionaryObject)
+        pending = list(_resolve(form.get("/Fields"), ArrayObject) or ()) if form is not None else []
+        visited = set()
+        while pending:
+            field = _resolve(pending.pop(), DictionaryObject)
+            if field is None:
+                continue
+            reference = getattr(field, "indirect_reference", None)
+            key = (reference.idnum, reference.generation) if reference is not None else id(field)
+            if key in visited:
+                continue
+            visited.add(key)
+            if len(visited) > MAX_NAME_TREE_NODES:
+                raise ParseError(f"{source}: the form has over {MAX_NAME_TREE_NODES} fields")
+            if field.get("/FT") == "/Sig" and field.get("/V") is not None:
+                return True
+            pending.extend(_resolve(field.get("/Kids"), ArrayObject) or ())
+    return False
+
+
 # --- checks on the base PDF -----------------------------------------------------------
 
 
@@ -596,6 +625,10 @@ def embed_xml(
     if relationship not in RELATIONSHIPS:
         raise ModelError(f"AFRelationship must be one of {', '.join(RELATIONSHIPS)}, not {relationship!r}")
     reader = _read(pdf, "base PDF")
+    if _has_signature(reader, "base PDF"):
+        raise ParseError(
+            "base PDF: it is signed, and embedding an XML would void its signature; start from the unsigned PDF"
+        )
     with _malformed_is_parse_error("base PDF"):
         if _has_javascript(reader):
             raise ParseError("base PDF: it contains JavaScript or automatic actions, which PDF/A forbids")

@@ -1,14 +1,19 @@
 """The PAdES seal of a Factur-X PDF: still PDF/A-3 (veraPDF), still the same valid Factur-X,
 and a valid signature for pdfsig (poppler, an implementation we did not write) and pyHanko."""
 
+import io
 import shutil
 import subprocess
 
 import pytest
+from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from einvoice import api
 from einvoice.archive import InternalTimeStampAuthority
-from einvoice.errors import ArchiveError
+from einvoice.errors import ArchiveError, ParseError
+from einvoice.pdf import embed_xml, is_signed
+from einvoice.profiles import Profile
 from einvoice.testing.cases import CASES
 from einvoice.testing.tsa import TestPki, TsaSimulator
 
@@ -103,3 +108,29 @@ def test_what_is_not_a_pdf_is_refused(pki):
         seal_pdf(b"<Invoice/>", pki.company)
     with pytest.raises(ArchiveError, match="no signature"):
         verify_pdf_seal(api.build(CASES["b2b_goods_standard"](), "facturx"), pki.trust())
+
+
+def test_is_signed_tells_a_sealed_pdf_and_survives_a_cyclic_form(facturx, sealed):
+    assert (is_signed(facturx), is_signed(sealed)) == (False, True)
+    # A form whose field is its own kid: visited once, no signature, no hang.
+    writer = PdfWriter(clone_from=io.BytesIO(facturx))
+    field = DictionaryObject({NameObject("/T"): TextStringObject("loop")})
+    reference = writer._add_object(field)
+    field[NameObject("/Kids")] = ArrayObject([reference, reference])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([reference])})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert is_signed(buffer.getvalue()) is False
+    with pytest.raises(ParseError):
+        is_signed(b"%PDF-1.7 not really")
+
+
+def test_embedding_again_in_a_sealed_pdf_is_refused_clearly(sealed):
+    xml = api.xml_of(sealed)[0]
+    with pytest.raises(ParseError, match="it is signed, and embedding an XML would void its signature"):
+        embed_xml(sealed, xml, Profile.EN16931)
+
+
+def test_a_seal_field_filled_already_is_an_archive_error(pki, sealed):
+    with pytest.raises(ArchiveError, match="cannot be sealed"):
+        seal_pdf(sealed, pki.company)

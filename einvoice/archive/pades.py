@@ -89,7 +89,8 @@ def seal_pdf(pdf, identity, timestamper=None, reason="Facture électronique scel
             signer=signer,
             timestamper=_timestamper(timestamper, timestamps) if timestamper is not None else None,
         )
-    except PdfError as exc:
+    except (PdfError, ValueError) as exc:
+        # ValueError: pyHanko's SigningError (a seal field filled already, a key that does not fit).
         raise ArchiveError(f"The PDF cannot be sealed: {exc}") from exc
     return output.getvalue()
 

@@ -10,12 +10,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.l10n_fr_einvoice.language import engine_lang, in_company_lang
-from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import PROFILES, embedded_xml
 from odoo.addons.l10n_fr_einvoice.notification import notification
 
 from einvoice.chorus import ChorusProError, codes
 from einvoice.lifecycle import Emitter, check_event
-from einvoice.pdf import is_pdf
+from einvoice.pdf import is_pdf, is_signed
 
 from .chorus_pro_account import _commit, error_text
 
@@ -300,7 +300,9 @@ class AccountMove(models.Model):
         xml = self._l10n_fr_einvoice_xml_to_send(syntax, profile)
         base = self.name.replace("/", "_")
         if syntax == "facturx":
-            if not pdf or not is_pdf(pdf):
+            if not pdf or not is_pdf(pdf) or (is_signed(pdf) and embedded_xml(pdf) != xml):
+                # None given, or a signed one made for another XML (Send & Print's, of another
+                # profile): Chorus Pro gets a PDF of its own.
                 pdf = (
                     self.env["ir.actions.report"]
                     .with_context(force_report_rendering=True)

@@ -136,12 +136,14 @@ class AccountMove(models.Model):
     def _l10n_fr_link_preceding(self, document, partner):
         # EXTENDS l10n_fr_einvoice: a corrected invoice (384, 472 factored) supersedes the bill it corrects (BT-25).
         result = super()._l10n_fr_link_preceding(document, partner)
-        if self.is_purchase_document() and document.type_code not in CORRECTED_TYPES:
-            # An invoice naming (BT-25) a bill its seller cancelled (220) is its replacement.
-            for bill in self.l10n_fr_preceding_move_ids.filtered(
+        if self.move_type == "in_invoice" and document.type_code not in CORRECTED_TYPES:
+            # An invoice naming (BT-25) a bill its seller cancelled (220) is its replacement (a
+            # credit note naming it is not); it replaces one bill.
+            cancelled = self.l10n_fr_preceding_move_ids.filtered(
                 lambda m: m.move_type == "in_invoice" and m.einvoice_superseded and not m.einvoice_replaced_by_id
-            ):
-                bill._einvoice_link_replacement(self)
+            )
+            if cancelled and not self.einvoice_replaces_id:
+                cancelled[:1]._einvoice_link_replacement(self)
         if self.is_purchase_document() and document.type_code in CORRECTED_TYPES:
             for bill in self.l10n_fr_preceding_move_ids.filtered(
                 lambda m: m.move_type == "in_invoice" and m.state != "cancel" and not m.einvoice_superseded
@@ -169,6 +171,7 @@ class AccountMove(models.Model):
                 ("l10n_fr_preceding_move_ids", "in", self.ids),
                 ("id", "!=", self.id),
                 ("einvoice_replaces_id", "=", False),
+                ("einvoice_superseded", "=", False),
             ],
             order="id desc",
             limit=1,

@@ -131,6 +131,17 @@ class TestReplacement(EinvoiceCommon):
         with self.assertRaisesRegex(UserError, re.escape(f"Pay {new.display_name} instead")):
             self.pay(bill)
 
+    def test_a_credit_note_naming_a_cancelled_bill_does_not_replace_it(self):
+        bill = self.received_bill(cases.b2b_goods_standard())
+        self.assertEqual(bill.ref, "F2026-0001")
+        self.env["account.move"]._einvoice_apply_cdar(
+            self.cancellation(bill, "Facture émise par erreur"), company=self.buyer_company
+        )
+        refund = self.import_bill(einvoice_api.build(cases.credit_note(), "cii"), "AV2026-0020.xml")
+        self.assertEqual((refund.move_type, refund.l10n_fr_preceding_move_ids), ("in_refund", bill))
+        self.assertFalse(bill.einvoice_replaced_by_id, "a credit note is no replacement to pay")
+        self.assertFalse(refund.einvoice_replaces_id)
+
     def test_replacement_received_before_the_cancellation_is_linked(self):
         bill = self.received_bill(cases.b2b_services())
         new = self.received_bill(self.replacement_of(bill, "F2026-0110"))

@@ -14,7 +14,7 @@ from odoo.tools import html2plaintext
 
 from einvoice import api as einvoice_api
 from einvoice.codes import NoteSubject, Scheme
-from einvoice.errors import EInvoiceError
+from einvoice.errors import EInvoiceError, ParseError
 from einvoice.model import (
     Address,
     Attachment,
@@ -38,7 +38,7 @@ from einvoice.model import (
     identifier_problems,
 )
 from einvoice.money import round_amount, round_to
-from einvoice.pdf import embed_xml
+from einvoice.pdf import embed_xml, extract_xml, is_signed
 from einvoice.profiles import Profile
 from einvoice.validation import validate
 
@@ -50,6 +50,15 @@ from .res_company import VAT_GROUP_NOTE, VAT_GROUP_SCHEME
 from .res_partner import EINVOICE_FORMATS
 
 _logger = logging.getLogger(__name__)
+
+
+def embedded_xml(pdf):
+    """The invoice XML a PDF carries, or None."""
+    try:
+        return extract_xml(pdf)[1]
+    except ParseError:
+        return None
+
 
 ZERO = Decimal(0)
 
@@ -848,8 +857,21 @@ class AccountMove(models.Model):
     def _l10n_fr_einvoice_facturx(self, pdf, xml, profile):
         """The Factur-X PDF of this invoice as it leaves: ``xml`` embedded in ``pdf`` (PDF/A-3).
         Every channel that sends a Factur-X goes through here, so that an extension (the PAdES
-        seal of probative_archive) applies to all of them; UserError when it cannot be made."""
+        seal of probative_archive) applies to all of them; UserError when it cannot be made.
+
+        A signed PDF that already carries this XML is this invoice's Factur-X, made before (by
+        Send & Print, then deposited on Chorus Pro): it is returned as it is, signature intact."""
         self.ensure_one()
+        if is_signed(pdf):
+            if embedded_xml(pdf) == xml:
+                return pdf
+            raise UserError(
+                self.env._(
+                    "The PDF of %(move)s is signed and carries another e-invoice: it cannot take this one. "
+                    "Print the invoice again, or send it without its PDF.",
+                    move=self.display_name,
+                )
+            )
         return embed_xml(pdf, xml, profile)
 
     def action_l10n_fr_check_einvoice(self):

@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from einvoice.errors import EInvoiceError
 from einvoice.pdf import embed_xml, is_pdf
 
 from ..language import in_company_lang
@@ -132,8 +133,11 @@ class AccountMoveSend(models.AbstractModel):
         if pdf_values and is_pdf(pdf_values["raw"]):
             try:
                 pdf_values["raw"] = invoice._l10n_fr_einvoice_facturx(pdf_values["raw"], data["xml"], data["profile"])
-            except UserError as exc:
-                # Not linked, not sent: the user sees why (a seal that cannot be applied, say).
+            except (UserError, EInvoiceError) as exc:
+                # Not linked, not sent: the user sees why (a seal that cannot be applied, say). The
+                # PDF goes too: a fallback would link it as the invoice's document, and would come
+                # back here with it instead of the proforma.
+                invoice_data.pop("pdf_attachment_values", None)
                 invoice_data["error"] = {
                     "error_title": invoice.env._("The Factur-X of %s could not be made:", invoice.display_name),
                     "errors": [str(exc)],

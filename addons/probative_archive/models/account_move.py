@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from einvoice.pdf import is_signed
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -17,8 +19,12 @@ class AccountMove(models.Model):
             move.archive_record_count = counts.get(move, 0)
 
     def _l10n_fr_einvoice_facturx(self, pdf, xml, profile):
-        # EXTENDS l10n_fr_einvoice: sealed after the XML is embedded, so the seal covers it.
-        return self.company_id._archive_seal_pdf(super()._l10n_fr_einvoice_facturx(pdf, xml, profile))
+        # EXTENDS l10n_fr_einvoice: sealed after the XML is embedded, so the seal covers it; a
+        # Factur-X signed before (Send & Print's, deposited on Chorus Pro) is not sealed twice.
+        facturx = super()._l10n_fr_einvoice_facturx(pdf, xml, profile)
+        if is_signed(facturx):
+            return facturx
+        return self.company_id._archive_seal_pdf(facturx)
 
     def _l10n_fr_import_einvoice(self, invoice, file_data, new=False):
         # EXTENDS l10n_fr_einvoice: a bill imported from its e-invoice file keeps the file archived.

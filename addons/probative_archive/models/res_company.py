@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import logging
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +17,8 @@ from einvoice.archive import (
     trust_store,
 )
 from einvoice.errors import EInvoiceError
+
+_logger = logging.getLogger(__name__)
 
 
 def _pem(certificate):
@@ -171,8 +174,26 @@ class ResCompany(models.Model):
             raise UserError(
                 self.env._("%(company)s seals its Factur-X PDFs but has no seal certificate.", company=company.name)
             )
+        certificate = identity.certificate
+        now = fields.Datetime.now()
+        if (
+            not certificate.not_valid_before_utc.replace(tzinfo=None)
+            <= now
+            <= certificate.not_valid_after_utc.replace(tzinfo=None)
+        ):
+            # A reader would call the seal invalid: better no invoice sent than a broken seal on it.
+            raise UserError(
+                self.env._(
+                    "The seal certificate of %(company)s is valid from %(start)s to %(end)s: renew it before "
+                    "sealing Factur-X PDFs.",
+                    company=company.name,
+                    start=certificate.not_valid_before_utc.date().isoformat(),
+                    end=certificate.not_valid_after_utc.date().isoformat(),
+                )
+            )
+        timestamper = company._archive_timestamper(identity)
         try:
-            return pades.seal_pdf(pdf, identity, company._archive_timestamper(identity), location=company.city or None)
+            sealed = pades.seal_pdf(pdf, identity, timestamper, location=company.city or None)
         except EInvoiceError as exc:
             raise UserError(
                 self.env._(
@@ -181,6 +202,14 @@ class ResCompany(models.Model):
                     error=exc,
                 )
             ) from exc
+        if getattr(timestamper, "failures", None):
+            # The authority did not answer: the internal time source stamped this PDF instead.
+            _logger.warning(
+                "Factur-X PDF of company %s timestamped by the internal time source: %s",
+                company.id,
+                "; ".join(f"{name}: {text}" for name, text in timestamper.failures),
+            )
+        return sealed
 
     def _archive_time_source_label(self):
         self.ensure_one()

@@ -2,6 +2,7 @@
 (Send & Print, Chorus Pro), checked by pyHanko, poppler's pdfsig and veraPDF; archived sealed."""
 
 import base64
+import datetime
 import io
 import os
 import resource
@@ -160,6 +161,27 @@ class TestSealedSendAndPrint(EinvoiceCommon, HttpCase):
         self.assertFalse(move.archive_record_ids, "nothing archived as sent")
         self.assertFalse(move.is_move_sent)
 
+    def test_an_expired_certificate_seals_nothing_and_says_so(self):
+        expired = TestPki(
+            company="Vendeur SARL", now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=4000)
+        )
+        self.company.write(
+            {
+                "archive_certificate": base64.b64encode(p12_of(expired)),
+                "archive_certificate_password": PASSWORD,
+                "archive_pades_seal": True,
+            }
+        )
+        move = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
+        with (
+            mute_logger("odoo.addons.base.models.ir_actions_report"),
+            self.assertRaisesRegex(UserError, "renew it before sealing"),
+        ):
+            self.env["account.move.send"].with_context(force_report_rendering=True)._generate_and_send_invoices(
+                move, sending_methods=["manual"]
+            )
+        self.assertFalse(move.invoice_pdf_report_id)
+
     def test_the_option_needs_a_certificate(self):
         company = self.env["res.company"].create({"name": "Sans certificat SAS"})
         with self.assertRaisesRegex(ValidationError, "needs the seal certificate"):
@@ -234,3 +256,34 @@ class TestSealedPlatformFlow(ArchiveCommon, HttpCase):
         self.assertEqual(second.einvoice_flow_ids.state, "error")
         self.assertIn("no seal certificate", second.einvoice_flow_ids.error)
         self.assertEqual(len(self.pa.submissions()), 1, "only the sealed invoice reached the platform")
+
+
+@unittest.skipUnless(pades.available(), "!!! PYHANKO IS MISSING: THE PADES SEAL OF FACTUR-X PDFS WAS NOT TESTED !!!")
+@tagged("post_install_l10n", "post_install", "-at_install")
+class TestSealedChorusSendAndPrint(ChorusCommon, HttpCase):
+    def test_send_and_print_deposits_the_facturx_it_sealed_sealed_once(self):
+        self.pki = TestPki(company="Atelier d'architecture")
+        self.company.write(
+            {
+                "archive_certificate": base64.b64encode(p12_of(self.pki)),
+                "archive_certificate_password": PASSWORD,
+                "archive_pades_seal": True,
+            }
+        )
+        self.account.write({"syntax": "facturx", "auto_send": False})
+        invoice = self.public_invoice()
+        invoice.commercial_partner_id.invoice_edi_format = "fr_facturx"
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids, force_report_rendering=True)
+            .create({})
+        )
+        self.assertEqual(wizard.sending_methods, ["chorus_pro"])
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            wizard.action_send_and_print()
+        self.assertEqual(invoice.chorus_state, "deposited", invoice.chorus_error)
+        deposited = self.sim.invoice_by_number(invoice.name)["content"]
+        if not deposited.startswith(b"%PDF"):
+            self.skipTest("no wkhtmltopdf on this machine: the invoice report is HTML")
+        check_sealed_facturx(self, deposited, self.pki)  # one signature, intact
+        self.assertEqual(deposited, invoice.invoice_pdf_report_id.raw, "the PDF the customer gets, as sealed")
