@@ -4,11 +4,12 @@ import logging
 from decimal import Decimal
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 from stdnum import iban
 
 from odoo import Command, fields, models
 from odoo.exceptions import RedirectWarning, UserError, ValidationError
-from odoo.tools import clean_context, float_compare
+from odoo.tools import clean_context, float_compare, mute_logger
 
 from einvoice import api as einvoice_api
 from einvoice.codes import Scheme
@@ -389,9 +390,22 @@ class AccountMove(models.Model):
                 [("sanitized_acc_number", "=", number), ("partner_id", "=", partner.id)], limit=1
             )
             if not bank:
-                bank = self._l10n_fr_clean_env()["res.partner.bank"].create(
-                    {"acc_number": number, "partner_id": partner.id}
-                )
+                try:
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                        bank = self._l10n_fr_clean_env()["res.partner.bank"].create(
+                            {"acc_number": number, "partner_id": partner.id}
+                        )
+                except pg_errors.UniqueViolation:
+                    # Another import adds it at this very moment (a second worker receiving a bill
+                    # of the same supplier): the bill must not be lost for it; it goes on without it.
+                    logs.append(
+                        self.env._(
+                            "Bank account %s is being added to the partner by another import: choose it on the "
+                            "bill once that import is done.",
+                            number,
+                        )
+                    )
+                    return self.env["res.partner.bank"]
                 logs.append(self.env._("Bank account %s added to the partner.", number))
             return bank
         return self.env["res.partner.bank"]
