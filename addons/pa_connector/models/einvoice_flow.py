@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.l10n_fr_einvoice.language import in_company_lang, selection_label
-from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError
+from odoo.addons.l10n_fr_einvoice.models.account_move_export import InvalidEinvoiceError, embedded_xml
 
 from einvoice import api as einvoice_api
 from einvoice.errors import EInvoiceError, TransportError
@@ -555,6 +555,12 @@ class EinvoiceFlow(models.Model):
         return content, name
 
     def _facturx_pdf(self, move, xml):
+        profile = move._l10n_fr_einvoice_format_of()[1]
+        printed = move.sudo().invoice_pdf_report_id.raw
+        if printed and embedded_xml(printed) == xml:
+            # Send & Print made this invoice's Factur-X already (sealed, maybe): the platform gets
+            # the file the customer got, not a second original (and no second rendering).
+            return move._l10n_fr_einvoice_facturx(printed, xml, profile)
         if not self.env.registry.ready:
             # A module being installed (demo data): Odoo's report engine would wait for ever, as
             # wkhtmltopdf fetches the report's styles from the HTTP server, which waits for the
@@ -566,7 +572,7 @@ class EinvoiceFlow(models.Model):
                 .with_context(force_report_rendering=True)
                 ._render_qweb_pdf("account.account_invoices", move.ids)[0]
             )
-        return move._l10n_fr_einvoice_facturx(pdf, xml, move._l10n_fr_einvoice_format_of()[1])
+        return move._l10n_fr_einvoice_facturx(pdf, xml, profile)
 
     # --- acknowledgements and incoming flows --------------------------------------------------
 
