@@ -234,6 +234,28 @@ def test_a_slow_tsa_is_cut_at_the_deadline_and_the_internal_one_takes_over(pki, 
     assert "could not be used" in stamper.failures[0][1]
 
 
+def test_an_unreachable_tsa_rests_while_the_internal_one_stamps(pki, tsa):
+    """A TSA that is down costs its timeout once, not on every document of a batch."""
+    client = HttpTimeStampAuthority(tsa.url + "/rest", pki.trust(), timeout=0.5, deadline=1, max_attempts=1)
+    stamper = FallbackTimeStamper([client, InternalTimeStampAuthority(pki.company)], rest_seconds=60)
+    tsa.fail(503, 503)
+    first = len(tsa.requests)
+    assert stamper.timestamp(DIGEST).internal
+    assert len(tsa.requests) == first + 1
+    for _ in range(5):
+        assert stamper.timestamp(DIGEST).internal
+    assert len(tsa.requests) == first + 1, "not asked again while it rests"
+    assert "not asked: it could not be reached less than 60 s ago" in stamper.failures[0][1]
+    # Alone (nothing to fall back on), it is always asked; and once it answers, it is used again.
+    tsa._clear_failures()
+    assert not FallbackTimeStamper([client]).timestamp(DIGEST).internal
+    assert not stamper.timestamp(DIGEST).internal
+    # A refusal is an answer, not an absence: the authority is asked again at once.
+    tsa.fail("rejection")
+    assert stamper.timestamp(DIGEST).internal
+    assert not stamper.timestamp(DIGEST).internal
+
+
 def test_the_client_refuses_a_bad_url_and_a_bad_digest(pki):
     with pytest.raises(TimestampError, match="must be http:// or https://"):
         HttpTimeStampAuthority("ftp://tsa.example.test", pki.trust())

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -376,20 +378,46 @@ class InternalTimeStampAuthority:
         )
 
 
+#: Authorities that could not be reached, left alone until then (``time.monotonic()``), by name:
+#: a TSA that is down would otherwise cost its whole timeout on every document of a batch
+#: before the next authority stamps it. Per process, as the connections are.
+_RESTING = {}
+_RESTING_LOCK = threading.Lock()
+
+
 @dataclass
 class FallbackTimeStamper:
-    """Ask each authority in turn (the configured TSA first, the internal one last)."""
+    """Ask each authority in turn (the configured TSA first, the internal one last). One that
+    could not be reached is not asked again for ``rest_seconds`` while a later one can stamp."""
 
     authorities: list
     failures: list = field(default_factory=list)  # (authority name, message) of the last call
+    rest_seconds: float = 300.0
 
     def timestamp(self, digest):
         self.failures = []
-        for authority in self.authorities:
+        last = len(self.authorities) - 1
+        for index, authority in enumerate(self.authorities):
+            name = authority.name
+            if index < last:
+                with _RESTING_LOCK:
+                    until = _RESTING.get(name)
+                if until is not None and time.monotonic() < until:
+                    self.failures.append(
+                        (name, f"not asked: it could not be reached less than {self.rest_seconds:.0f} s ago")
+                    )
+                    continue
             try:
-                return authority.timestamp(digest)
+                token = authority.timestamp(digest)
             except TimestampError as exc:
-                self.failures.append((authority.name, str(exc)))
+                self.failures.append((name, str(exc)))
+                if index < last and isinstance(exc.__cause__, TransportError) and self.rest_seconds > 0:
+                    with _RESTING_LOCK:
+                        _RESTING[name] = time.monotonic() + self.rest_seconds
+                continue
+            with _RESTING_LOCK:
+                _RESTING.pop(name, None)
+            return token
         raise TimestampError(
             "No time-stamping authority gave a token: " + "; ".join(f"{name}: {text}" for name, text in self.failures)
         )
