@@ -227,6 +227,9 @@ class ArchiveChainHead(models.Model):
             chain = self._chain_of(company)
             try:
                 with self.env.cr.savepoint():
+                    # The policy as the software now writes it (an upgrade may have changed its text):
+                    # a new version when it differs, so the archive holds the policy that applies.
+                    company._archive_policy()
                     chain._seal()
             except (UserError, EInvoiceError) as exc:
                 _logger.warning("Archive of company %s: the daily seal failed: %s", company.id, exc)

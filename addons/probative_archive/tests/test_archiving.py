@@ -30,6 +30,21 @@ class TestArchiving(ArchiveCommon):
         self.assertEqual(len(self.records(kind="policy")), len(policy) + 1)
         self.assertIn(b"Scans checked by the accountant.", base64.b64decode(self.records(kind="policy")[-1].file))
 
+    def test_the_daily_job_archives_the_policy_when_its_text_changed(self):
+        versions = self.records(kind="policy")
+        self.env["probative.archive.chain"]._cron_seal()
+        self.assertEqual(self.records(kind="policy"), versions, "unchanged: no new version")
+        # A text the software writes differently (an upgrade), the settings untouched.
+        self.env.cr.execute(
+            "UPDATE res_company SET archive_controls = %s WHERE id = %s", ("Contrôle mensuel.", self.company.id)
+        )
+        self.company.invalidate_recordset(["archive_controls"])
+        self.env["probative.archive.chain"]._cron_seal()
+        latest = self.records(kind="policy")[-1]
+        self.assertNotIn(latest, versions)
+        self.assertIn("Contrôle mensuel.", base64.b64decode(latest.file).decode())
+        self.assertEqual(self.records()[-1].kind, "seal", "then the day's seal covers it")
+
     def test_a_sent_invoice_is_archived_sealed_and_timestamped_once(self):
         self.fast(self.platform)
         invoice = self.make_invoice(lines=[(self.service, 1, 450.0, self.tax_20)])
