@@ -1,4 +1,10 @@
 import base64
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
 
 from odoo import Command, fields
 from odoo.tests import tagged
@@ -11,6 +17,32 @@ ISSUE_DATE = fields.Date.to_date("2026-09-15")
 
 
 @tagged("post_install_l10n", "post_install", "-at_install")
+def run_verapdf(pdf, what):
+    """veraPDF's verdict on ``pdf`` as PDF/A-3B (the CompletedProcess), or None, said loudly, when
+    veraPDF (VERAPDF) or Java is missing; ``what`` names the PDF in that message."""
+    command = os.environ.get("VERAPDF")
+    if not command or not os.path.isfile(command) or not shutil.which("java"):
+        sys.stderr.write(f"!!! VERAPDF OR JAVA IS MISSING: {what} WAS NOT CHECKED BY VERAPDF !!!\n")
+        return None
+
+    def lift_address_space_limit():
+        # Odoo caps its own address space (limit_memory_hard); the Java VM needs more.
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        return subprocess.run(
+            [command, "-f", "3b", "--format", "text", file.name],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            preexec_fn=lift_address_space_limit,
+        )
+
+
 class EinvoiceCommon(AccountTestInvoicingCommon):
     """A French seller with the French chart, its customers, and a second French company that buys."""
 

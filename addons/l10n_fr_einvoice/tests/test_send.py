@@ -1,10 +1,4 @@
 import io
-import os
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 
 import pikepdf
 
@@ -14,7 +8,7 @@ from odoo.tools import config, mute_logger
 from einvoice import api as einvoice_api
 from einvoice.pdf import extract_xml
 
-from .common import EinvoiceCommon
+from .common import EinvoiceCommon, run_verapdf
 
 
 @tagged("post_install_l10n", "post_install", "-at_install")
@@ -96,28 +90,9 @@ class TestSendAndPrint(EinvoiceCommon, HttpCase):
 
     def _assert_verapdf_passes(self, pdf):
         """veraPDF, the reference PDF/A validator, judges the PDF when it is there (VERAPDF)."""
-        command = os.environ.get("VERAPDF")
-        if not command or not os.path.isfile(command) or not shutil.which("java"):
-            sys.stderr.write("!!! VERAPDF OR JAVA IS MISSING: THE SEND & PRINT PDF WAS NOT CHECKED BY VERAPDF !!!\n")
-            return
-
-        def lift_address_space_limit():
-            # Odoo caps its own address space (limit_memory_hard); the Java VM needs more.
-            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-            file.write(pdf)
-            file.flush()
-            result = subprocess.run(
-                [command, "-f", "3b", "--format", "text", file.name],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-                preexec_fn=lift_address_space_limit,
-            )
-        self.assertTrue(result.stdout.startswith("PASS "), result.stdout[-2000:] + result.stderr[-2000:])
+        result = run_verapdf(pdf, "THE SEND & PRINT PDF")
+        if result is not None:
+            self.assertTrue(result.stdout.startswith("PASS "), result.stdout[-2000:] + result.stderr[-2000:])
 
     def test_ubl_format_attaches_the_ubl(self):
         self.customer.invoice_edi_format = "fr_ubl"

@@ -1,17 +1,13 @@
 import base64
 import io
-import os
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 
 import pikepdf
 from PIL import Image
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.l10n_fr_einvoice.tests.common import run_verapdf
 
 from .common import ArchiveCommon
 
@@ -47,27 +43,9 @@ class TestScan(ArchiveCommon):
         return self.records(kind="scan")[-1:]
 
     def assert_verapdf_passes(self, pdf):
-        command = os.environ.get("VERAPDF")
-        if not command or not os.path.isfile(command) or not shutil.which("java"):
-            sys.stderr.write("!!! VERAPDF OR JAVA IS MISSING: THE SCAN'S PDF/A-3 WAS NOT CHECKED BY VERAPDF !!!\n")
-            return
-
-        def lift_address_space_limit():
-            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-            file.write(pdf)
-            file.flush()
-            result = subprocess.run(
-                [command, "-f", "3b", "--format", "text", file.name],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                preexec_fn=lift_address_space_limit,
-                check=False,
-            )
-        self.assertIn("PASS", result.stdout, result.stdout + result.stderr)
+        result = run_verapdf(pdf, "THE SCAN'S PDF/A-3")
+        if result is not None:
+            self.assertIn("PASS", result.stdout, result.stdout + result.stderr)
 
     def test_a_png_scan_becomes_a_sealed_pdfa3_with_the_image_unchanged(self):
         data = png_scan()
